@@ -1,0 +1,96 @@
+"""`make course`: run every notebook headless and write `build/course_report.md`.
+
+A workshop teacher runs this on each laptop before the day starts. Each
+notebook is executed in order in a fresh kernel (nbclient); the report has
+one row per notebook with its wall time, the kernel's peak memory and the key
+result the notebook recorded with `course_utils.notebook.record_result`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .env import PROJECT_ROOT
+from .notebook import RESULTS_ENV_VAR
+
+NOTEBOOK_DIR = PROJECT_ROOT / "notebooks"
+BUILD_DIR = PROJECT_ROOT / "build"
+
+
+def course_notebooks(notebook_dir: Path = NOTEBOOK_DIR) -> list[Path]:
+    """The course's notebooks in reading order (their names start with NN_)."""
+    return sorted(p for p in notebook_dir.glob("[0-9][0-9]_*.ipynb"))
+
+
+def run_notebook(path: Path, results_dir: Path, timeout: int = 1200) -> dict:
+    """Execute one notebook in a fresh kernel; return its row of the report."""
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    nb = nbformat.read(path, as_version=4)
+    os.environ[RESULTS_ENV_VAR] = str(results_dir)
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                            resources={"metadata": {"path": str(path.parent)}})
+    start = time.perf_counter()
+    error = ""
+    try:
+        client.execute()
+    except CellExecutionError as exc:
+        error = str(exc).strip().splitlines()[-1][:200]
+    except Exception as exc:  # kernel died, timeout
+        error = f"{type(exc).__name__}: {exc}"[:200]
+    seconds = time.perf_counter() - start
+    record_path = results_dir / f"{path.stem}.json"
+    record = json.loads(record_path.read_text()) if record_path.exists() else {}
+    return {"notebook": path.stem, "seconds": seconds, "ok": not error, "error": error,
+            "peak_memory_mb": record.get("peak_memory_mb"), "metrics": record.get("metrics", {})}
+
+
+def format_report(rows: list[dict]) -> str:
+    """The report as Markdown: a header with the machine, then the table."""
+    import torch
+
+    total = sum(r["seconds"] for r in rows)
+    lines = [
+        "# Course report",
+        "",
+        f"- date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC",
+        f"- machine: {platform.machine()}, {os.cpu_count()} CPU cores, python {platform.python_version()}, "
+        f"torch {torch.__version__}, device {os.environ.get('COURSE_DEVICE') or ('cuda' if torch.cuda.is_available() else 'cpu')}",
+        f"- total: {total / 60:.1f} min for {len(rows)} notebooks, "
+        f"{sum(r['ok'] for r in rows)} ran without error",
+        "",
+        "| notebook | status | wall time | peak memory | key result |",
+        "| --- | --- | ---: | ---: | --- |",
+    ]
+    for r in rows:
+        mem = f"{r['peak_memory_mb']:.0f} MiB" if r["peak_memory_mb"] else "n/a"
+        result = ", ".join(f"{k} = {v:.3f}" if isinstance(v, float) else f"{k} = {v}"
+                           for k, v in r["metrics"].items()) or "n/a"
+        status = "ok" if r["ok"] else f"FAILED: {r['error']}"
+        lines.append(f"| {r['notebook']} | {status} | {r['seconds']:.0f} s | {mem} | {result} |")
+    return "\n".join(lines) + "\n"
+
+
+def run_course(notebooks: list[Path] | None = None, out: Path | None = None) -> tuple[Path, list[dict]]:
+    """Run the notebooks in order and write the report (atomically). Returns (path, rows)."""
+    notebooks = course_notebooks() if notebooks is None else notebooks
+    out = out or BUILD_DIR / "course_report.md"
+    results_dir = out.parent / "results"
+    results_dir.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for path in notebooks:
+        print(f"running {path.name} ...", flush=True)
+        row = run_notebook(path, results_dir)
+        print(f"  {'ok' if row['ok'] else 'FAILED'} in {row['seconds']:.0f} s {row['error']}", flush=True)
+        rows.append(row)
+    tmp = out.with_suffix(".md.tmp")
+    tmp.write_text(format_report(rows))
+    os.replace(tmp, out)
+    return out, rows

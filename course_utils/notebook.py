@@ -1,0 +1,113 @@
+"""What every course notebook shares: the Colab badge, the setup cell, results.
+
+The repository's address lives here and nowhere else. The notebooks' badges
+and setup cells are written from it (`python -m course_utils sync-notebooks`)
+and `tests/test_notebook_conventions.py` checks that they still match.
+
+`record_result` is how a notebook reports its key number (accuracy, F1, ...)
+to `make course`, which runs every notebook and writes `build/course_report.md`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import sys
+from pathlib import Path
+
+REPO_SLUG = "audio-classification-course/audio-classification-course"
+REPO_URL = f"https://github.com/{REPO_SLUG}"
+BRANCH = "main"
+RESULTS_ENV_VAR = "COURSE_RESULTS_DIR"
+
+SETUP_MARKER = "# Setup: in Colab, install the course package; locally this does nothing."
+
+
+def colab_url(notebook_name: str) -> str:
+    """The address that opens `notebooks/<notebook_name>` in Colab."""
+    return f"https://colab.research.google.com/github/{REPO_SLUG}/blob/{BRANCH}/notebooks/{notebook_name}"
+
+
+def colab_badge(notebook_name: str) -> str:
+    """Markdown for the "Open in Colab" badge of one notebook."""
+    return (f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]"
+            f"({colab_url(notebook_name)})")
+
+
+def setup_cell_source() -> str:
+    """The code of every notebook's setup cell.
+
+    In Colab it installs `course_utils` from the repository (torch and
+    torchaudio that Colab already has are kept: the package asks only for
+    lower bounds). Anywhere else `google.colab` is not importable and the cell
+    does nothing, so nbval and `make lab` use the local install.
+    """
+    return (
+        f"{SETUP_MARKER}\n"
+        "import sys\n"
+        "if \"google.colab\" in sys.modules:\n"
+        f"    %pip install -q \"course-utils @ git+{REPO_URL}@{BRANCH}\""
+    )
+
+
+def peak_memory_mb() -> float:
+    """Peak resident memory of this process so far, in MiB."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # Linux reports KiB, macOS bytes.
+    return peak / 1024**2 if sys.platform == "darwin" else peak / 1024
+
+
+def record_result(notebook: str, **metrics: float | int | str) -> dict:
+    """Report a notebook's key results, e.g. `record_result("03_cnn", test_accuracy=0.97)`.
+
+    Always returns (and prints) the record. When `make course` runs the
+    notebook it sets COURSE_RESULTS_DIR, and the record is also written there
+    as JSON, atomically, with the kernel's peak memory.
+    """
+    if not metrics:
+        raise ValueError("record_result needs at least one metric, e.g. test_accuracy=0.95")
+    record = {"notebook": notebook, "metrics": metrics, "peak_memory_mb": round(peak_memory_mb(), 1)}
+    out_dir = os.environ.get(RESULTS_ENV_VAR)
+    if out_dir:
+        path = Path(out_dir) / f"{notebook}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(record, indent=2))
+        os.replace(tmp, path)
+    shown = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in metrics.items())
+    print(f"[{notebook}] {shown}")
+    return record
+
+
+def sync_notebook(path: str | os.PathLike) -> bool:
+    """Rewrite a notebook's Colab badge and setup cell from this module's constants.
+
+    The badge is the line of the first (markdown) cell that starts with
+    `[![Open In Colab]`; the setup cell is the code cell that starts with the
+    setup marker. Returns True when the file changed.
+    """
+    import nbformat
+
+    path = Path(path)
+    nb = nbformat.read(path, as_version=4)
+    before = nbformat.writes(nb)
+    first = nb.cells[0]
+    lines = first.source.splitlines()
+    badge = colab_badge(path.name)
+    idx = [i for i, line in enumerate(lines) if line.startswith("[![Open In Colab]")]
+    if idx:
+        lines[idx[0]] = badge
+    else:
+        lines[1:1] = ["", badge]
+    first.source = "\n".join(lines)
+    for cell in nb.cells:
+        if cell.cell_type == "code" and cell.source.startswith(SETUP_MARKER):
+            cell.source = setup_cell_source()
+            break
+    after = nbformat.writes(nb)
+    if after != before:
+        tmp = path.with_suffix(".ipynb.tmp")
+        tmp.write_text(after)
+        os.replace(tmp, path)
+    return after != before
