@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import re
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -20,6 +21,7 @@ from .notebook import RESULTS_ENV_VAR
 
 NOTEBOOK_DIR = PROJECT_ROOT / "notebooks"
 BUILD_DIR = PROJECT_ROOT / "build"
+ANSI = re.compile(r"\x1b\[[0-9;]*m")  # colour codes in tracebacks
 
 
 def course_notebooks(notebook_dir: Path = NOTEBOOK_DIR) -> list[Path]:
@@ -42,7 +44,7 @@ def run_notebook(path: Path, results_dir: Path, timeout: int = 1200) -> dict:
     try:
         client.execute()
     except CellExecutionError as exc:
-        error = str(exc).strip().splitlines()[-1][:200]
+        error = ANSI.sub("", str(exc)).strip().splitlines()[-1][:200]
     except Exception as exc:  # kernel died, timeout
         error = f"{type(exc).__name__}: {exc}"[:200]
     seconds = time.perf_counter() - start

@@ -113,19 +113,21 @@ def _version_check(module: str, required: bool = True, fix: str | None = None) -
 
 
 def _torchaudio_extension_check() -> Check:
-    """torchaudio's compiled kernels must load against the installed torch."""
+    """torchaudio's compiled extension must load against the installed torch."""
+    fix = "pip install --force-reinstall torch torchaudio   (install the two together so their versions match)"
     try:
         import torchaudio
+        from torchaudio import _extension
+
+        if not getattr(_extension, "_IS_TORCHAUDIO_EXT_AVAILABLE", True):
+            return Check("torchaudio extension", False, "torchaudio imports but its C++ extension is missing", fix)
+        # lfilter's inner loop runs in the extension: a mismatched pair fails here.
         import torchaudio.functional as F
 
-        # `lfilter` runs in torchaudio's C++ extension: it fails when the
-        # torch/torchaudio pair does not match.
-        x = torch.zeros(1, 16)
-        F.lfilter(x, torch.tensor([1.0, 0.0]), torch.tensor([1.0, 0.0]))
+        F.lfilter(torch.zeros(1, 16), torch.tensor([1.0, 0.0]), torch.tensor([1.0, 0.0]))
         return Check("torchaudio extension", True, f"loads (torchaudio {torchaudio.__version__}, torch {torch.__version__})")
     except Exception as exc:
-        return Check("torchaudio extension", False, f"does not load: {type(exc).__name__}: {exc}".splitlines()[0],
-                     "pip install torch torchaudio   (install the two together so their versions match)")
+        return Check("torchaudio extension", False, f"does not load: {type(exc).__name__}: {exc}".splitlines()[0], fix)
 
 
 def _ffmpeg_check() -> Check:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import os
-import resource
+import re
 import sys
 from pathlib import Path
 
@@ -52,7 +52,11 @@ def setup_cell_source() -> str:
 
 
 def peak_memory_mb() -> float:
-    """Peak resident memory of this process so far, in MiB."""
+    """Peak resident memory of this process so far, in MiB (0.0 where unknown, e.g. Windows)."""
+    try:
+        import resource
+    except ImportError:
+        return 0.0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     # Linux reports KiB, macOS bytes.
     return peak / 1024**2 if sys.platform == "darwin" else peak / 1024
@@ -111,3 +115,65 @@ def sync_notebook(path: str | os.PathLike) -> bool:
         tmp.write_text(after)
         os.replace(tmp, path)
     return after != before
+
+
+# ----------------------------------------------------------------------------
+# Conventions every course notebook keeps (tests/test_notebook_conventions.py)
+
+NOTEBOOK_NAME = re.compile(r"^\d\d_[a-z0-9]+(_[a-z0-9]+)*\.ipynb$")
+ABSOLUTE_PATH = re.compile(r"(?<![\w.])(/work/|/tmp/|/home/|/root/|/Users/|/private/var/|[A-Z]:\\\\Users)")
+REAL_CHECK = re.compile(r"^\s*assert\b|^# NBVAL_CHECK_OUTPUT", re.M)
+MAX_NOTEBOOK_BYTES = 2_000_000
+
+
+def convention_problems(path: str | os.PathLike) -> list[str]:
+    """Every way a notebook breaks the course's conventions (empty list: none)."""
+    import nbformat
+
+    path = Path(path)
+    problems = []
+    if not NOTEBOOK_NAME.match(path.name):
+        problems.append(f"file name {path.name!r} is not NN_snake_case.ipynb")
+    size = path.stat().st_size
+    if size > MAX_NOTEBOOK_BYTES:
+        problems.append(f"{size / 1e6:.1f} MB on disk, more than {MAX_NOTEBOOK_BYTES / 1e6:.0f} MB")
+    nb = nbformat.read(path, as_version=4)
+    cells = nb.cells
+    if not cells:
+        return problems + ["the notebook has no cells"]
+
+    first = cells[0]
+    if first.cell_type != "markdown" or not first.source.lstrip().startswith("# "):
+        problems.append("the first cell is not a markdown cell starting with a '# ' title")
+    else:
+        if colab_badge(path.name) not in first.source:
+            problems.append("the first cell lacks this notebook's Open in Colab badge "
+                            "(run `python -m course_utils sync-notebooks`)")
+        if "learning goals" not in first.source.lower():
+            problems.append("the first cell lacks the learning goals")
+    if not any(c.cell_type == "code" and c.source == setup_cell_source() for c in cells[:3]):
+        problems.append("no canonical setup cell among the first three cells "
+                        "(run `python -m course_utils sync-notebooks`)")
+    last = cells[-1]
+    if last.cell_type != "markdown" or "summary" not in last.source.lower() or "next" not in last.source.lower():
+        problems.append("the last cell is not a markdown summary with a 'next' pointer")
+
+    code = "\n".join(c.source for c in cells if c.cell_type == "code")
+    if not REAL_CHECK.search(code):
+        problems.append("no real check: add an assert on a key number or a # NBVAL_CHECK_OUTPUT cell")
+    if "record_result(" not in code:
+        problems.append("no record_result(...) call, so `make course` cannot report a key result")
+
+    for i, cell in enumerate(cells):
+        texts = [cell.source]
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                problems.append(f"cell {i} has a stored error output ({out.get('ename')})")
+            texts.append(out.get("text", "") if isinstance(out.get("text", ""), str) else "".join(out["text"]))
+            texts.append(str(out.get("data", {}).get("text/plain", "")))
+        for text in texts:
+            m = ABSOLUTE_PATH.search(text)
+            if m:
+                problems.append(f"cell {i} contains an absolute path of the author's machine ({m.group(0)!r}...)")
+                break
+    return problems

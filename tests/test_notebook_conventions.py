@@ -1,0 +1,76 @@
+"""Every course notebook keeps the conventions; the checker catches each breach."""
+
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from course_utils.course_report import course_notebooks
+from course_utils.notebook import colab_badge, convention_problems, setup_cell_source
+
+NOTEBOOKS = course_notebooks()
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_course_notebook_keeps_conventions(path: Path) -> None:
+    assert convention_problems(path) == []
+
+
+def test_every_notebook_name_is_numbered_and_unique() -> None:
+    numbers = [p.name[:2] for p in NOTEBOOKS]
+    assert len(numbers) == len(set(numbers)), f"two notebooks share a number: {numbers}"
+    stray = [p.name for p in (NOTEBOOKS[0].parent if NOTEBOOKS else Path("notebooks")).glob("*.ipynb")
+             if p not in NOTEBOOKS]
+    assert stray == [], f"notebooks outside the NN_name scheme: {stray}"
+
+
+# ---------------------------------------------------------------------------
+# The checker itself: a good notebook passes, each kind of breakage is named.
+
+def _good_notebook(name: str = "99_example_topic.ipynb") -> nbformat.NotebookNode:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell(f"# 99 · Example\n\n{colab_badge(name)}\n\n**Learning goals**\n- one"),
+        nbformat.v4.new_code_cell(setup_cell_source()),
+        nbformat.v4.new_code_cell("x = 1 + 1\nassert x == 2"),
+        nbformat.v4.new_code_cell('from course_utils.notebook import record_result\nrecord_result("99_example_topic", x=2)'),
+        nbformat.v4.new_markdown_cell("## Summary\n- it works\n\n**Next:** nothing"),
+    ]
+    return nb
+
+
+def _write(tmp_path: Path, nb, name: str = "99_example_topic.ipynb") -> Path:
+    path = tmp_path / name
+    nbformat.write(nb, path)
+    return path
+
+
+def test_checker_accepts_a_good_notebook(tmp_path: Path) -> None:
+    assert convention_problems(_write(tmp_path, _good_notebook())) == []
+
+
+BREAKAGES = {
+    "name": (lambda nb: nb, "Example Topic.ipynb", "not NN_snake_case"),
+    "title": (lambda nb: nb.cells[0].update(source="no title here"), None, "'# ' title"),
+    "badge": (lambda nb: nb.cells[0].update(source="# 99 · T\n\n**Learning goals**\n- a"), None, "Colab badge"),
+    "goals": (lambda nb: nb.cells[0].update(source=f"# 99 · T\n{colab_badge('99_example_topic.ipynb')}"), None,
+              "learning goals"),
+    "setup": (lambda nb: nb.cells.pop(1), None, "setup cell"),
+    "summary": (lambda nb: nb.cells.pop(), None, "summary"),
+    "check": (lambda nb: nb.cells[2].update(source="x = 1 + 1"), None, "no real check"),
+    "record": (lambda nb: nb.cells[3].update(source="print(2)"), None, "record_result"),
+    "error": (lambda nb: nb.cells[2].update(outputs=[nbformat.v4.new_output(
+        "error", ename="ValueError", evalue="boom", traceback=[])]), None, "stored error output"),
+    "abspath": (lambda nb: nb.cells[2].update(source="open('/work/main/data/x.wav')\nassert True"), None,
+                "absolute path"),
+    "size": (lambda nb: nb.cells[2].update(source="assert True\n# " + "x" * 2_100_000), None, "MB on disk"),
+}
+
+
+@pytest.mark.parametrize("breakage", sorted(BREAKAGES))
+def test_checker_names_each_breakage(tmp_path: Path, breakage: str) -> None:
+    mutate, name, expected = BREAKAGES[breakage]
+    nb = _good_notebook()
+    mutate(nb)
+    problems = convention_problems(_write(tmp_path, nb, name or "99_example_topic.ipynb"))
+    assert any(expected in p for p in problems), problems
