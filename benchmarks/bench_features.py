@@ -1,0 +1,152 @@
+"""How fast are the course's spectrograms? Side by side, on the same batch of clips.
+
+    .venv/bin/python benchmarks/bench_features.py                # CPU, 256 one-second clips
+    .venv/bin/python benchmarks/bench_features.py --device cuda  # course + torchaudio on the GPU
+
+Log-mel (64 mels, n_fft 400, hop 160): course_utils LogMel (batched) vs
+torchaudio MelSpectrogram + AmplitudeToDB (batched) vs librosa (a loop over
+clips). AST input (Kaldi fbank, 128 bins, padded to 1024 frames, normalised):
+course_utils ASTFeatures / kaldi_fbank (batched) vs transformers'
+ASTFeatureExtractor vs torchaudio.compliance.kaldi.fbank (a loop over clips).
+
+Every method runs once per round, rounds repeat, and the table reports the
+median clips per second, so a busy machine slows all methods alike. "Limit"
+is the fraction of the machine's FLOP rate a method reaches: the FLOPs one clip
+needs (FFTs at ~5 N log2 N per frame, plus the mel projection, 2 * bins * mels
+per frame) times clips per second, over the rate of a large float32 matmul
+measured in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import statistics
+import time
+
+import librosa
+import numpy as np
+import torch
+import torchaudio
+import torchaudio.compliance.kaldi as ta_kaldi
+from transformers import ASTFeatureExtractor
+
+from course_utils.features import ASTFeatures, LogMel, kaldi_fbank
+
+SR = 16000
+
+
+def make_clips(n: int, seconds: float = 1.0, seed: int = 0) -> torch.Tensor:
+    """(n, samples) float32: a tone with harmonics at a random pitch in noise, per clip."""
+    g = torch.Generator().manual_seed(seed)
+    t = torch.arange(int(SR * seconds)) / SR
+    f0 = 100 + 900 * torch.rand(n, 1, generator=g)
+    tone = sum(torch.sin(2 * math.pi * k * f0 * t) / k for k in range(1, 4))
+    return (0.2 * tone + 0.05 * torch.randn(n, t.numel(), generator=g)).float()
+
+
+def logmel_flops(frames: int, n_fft: int = 400, n_mels: int = 64) -> float:
+    return frames * (5 * n_fft * math.log2(n_fft) + 2 * (n_fft // 2 + 1) * n_mels)
+
+
+def matmul_rate(device: torch.device, size: int = 2048, repeats: int = 5) -> float:
+    a, b = torch.randn(size, size, device=device), torch.randn(size, size, device=device)
+    times = []
+    for _ in range(repeats + 1):
+        times.append(timed(lambda: a @ b, device))
+    return 2 * size ** 3 / statistics.median(times[1:])
+
+
+def timed(fn, device: torch.device) -> float:
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    start = time.perf_counter()
+    fn()
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--clips", type=int, default=256)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: torch's)")
+    args = parser.parse_args()
+    if args.clips < 1 or args.repeats < 1:
+        parser.error("--clips and --repeats must be positive")
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    device = torch.device(args.device)
+    cpu = torch.device("cpu")
+
+    clips = make_clips(args.clips)
+    clips_dev = clips.to(device)
+    clips_np = [c.numpy() for c in clips]
+    course_logmel = LogMel(SR, n_fft=400, hop_length=160, n_mels=64).to(device)
+    ta_mel = torchaudio.transforms.MelSpectrogram(SR, n_fft=400, hop_length=160, n_mels=64).to(device)
+    ta_db = torchaudio.transforms.AmplitudeToDB("power", top_db=80.0).to(device)
+    course_ast = ASTFeatures(SR).to(device)
+    extractor = ASTFeatureExtractor()
+
+    def librosa_loop():
+        for c in clips_np:
+            librosa.power_to_db(librosa.feature.melspectrogram(y=c, sr=SR, n_fft=400, hop_length=160, n_mels=64,
+                                                               htk=True, norm=None), top_db=80.0)
+
+    def ta_kaldi_loop():
+        for c in clips:
+            ta_kaldi.fbank(c[None], sample_frequency=SR, num_mel_bins=128, window_type="hanning")
+
+    logmel_frames = 1 + clips.shape[-1] // 160
+    kaldi_frames = 1 + (clips.shape[-1] - 400) // 160
+    kaldi_flops = kaldi_frames * (5 * 512 * 9 + 2 * 257 * 128)
+    methods = {  # name: (function, device it runs on, FLOPs per clip, group)
+        "course LogMel (batched)": (lambda: course_logmel(clips_dev), device, logmel_flops(logmel_frames), "log-mel"),
+        "torchaudio MelSpectrogram + AmplitudeToDB (batched)": (lambda: ta_db(ta_mel(clips_dev)), device,
+                                                                logmel_flops(logmel_frames), "log-mel"),
+        "librosa melspectrogram + power_to_db (loop)": (librosa_loop, cpu, logmel_flops(logmel_frames), "log-mel"),
+        "course ASTFeatures (batched)": (lambda: course_ast(clips_dev), device, kaldi_flops, "ast"),
+        "course kaldi_fbank (batched, no padding)": (lambda: kaldi_fbank(clips_dev), device, kaldi_flops, "ast"),
+        "transformers ASTFeatureExtractor": (lambda: extractor(clips_np, sampling_rate=SR, return_tensors="pt"), cpu,
+                                             kaldi_flops, "ast"),
+        "torchaudio kaldi.fbank (loop)": (ta_kaldi_loop, cpu, kaldi_flops, "ast"),
+    }
+
+    rates = {"cpu": matmul_rate(cpu)}
+    if device.type != "cpu":
+        rates[device.type] = matmul_rate(device)
+    times: dict[str, list[float]] = {name: [] for name in methods}
+    with torch.inference_mode():
+        for fn, dev, _, _ in methods.values():  # warm up (FFT plans, caches, CUDA kernels)
+            timed(fn, dev)
+        for _ in range(args.repeats):
+            for name, (fn, dev, _, _) in methods.items():
+                times[name].append(timed(fn, dev))
+
+    speed = {name: args.clips / statistics.median(t) for name, t in times.items()}
+    baseline = {"log-mel": speed["torchaudio MelSpectrogram + AmplitudeToDB (batched)"],
+                "ast": speed["transformers ASTFeatureExtractor"]}
+    baseline_name = {"log-mel": "torchaudio", "ast": "ASTFeatureExtractor"}
+    print(f"{args.clips} clips of {clips.shape[-1] / SR:.1f} s at {SR} Hz, median of {args.repeats} rounds, "
+          f"torch threads {torch.get_num_threads()}, matmul rate "
+          + ", ".join(f"{k} {v / 1e9:.1f} GFLOP/s" for k, v in rates.items()))
+    print()
+    print("| method | device | clips/s | vs baseline | MFLOP/clip | fraction of matmul rate |")
+    print("| --- | --- | ---: | ---: | ---: | ---: |")
+    for name, (_, dev, flops, group) in methods.items():
+        ratio = speed[name] / baseline[group]
+        fraction = speed[name] * flops / rates[dev.type]
+        print(f"| {name} | {dev.type} | {speed[name]:,.0f} | {ratio:.2f}x {baseline_name[group]} | "
+              f"{flops / 1e6:.1f} | {fraction:.2%} |")
+    ratio_logmel = speed["course LogMel (batched)"] / baseline["log-mel"]
+    ratio_ast = speed["course ASTFeatures (batched)"] / baseline["ast"]
+    print()
+    print(f"course log-mel / torchaudio: {ratio_logmel:.2f}x (target >= 1.0); "
+          f"course log-mel / librosa loop: {speed['course LogMel (batched)'] / speed[list(methods)[2]]:.2f}x; "
+          f"course AST features / ASTFeatureExtractor: {ratio_ast:.2f}x (target >= 5)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,118 @@
+"""Benchmark: the Wav2Vec2 frame head on the course's scenes (notebook 06's recipe).
+
+    .venv/bin/python benchmarks/bench_frames.py                 # CPU
+    .venv/bin/python benchmarks/bench_frames.py --device cuda
+
+Trains the tiny Wav2Vec2 + multi-label frame head from scratch for a fixed
+number of epochs, then prints a Markdown table: training time, frame F1 and
+event F1 (onset +-200 ms) on the test scenes before and after post-processing
+(settings chosen on validation), and inference speed in frames per second
+(median of repeats) against the real-time rate of 50 frames per second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import torch
+from torch.utils.data import TensorDataset
+
+from course_utils.data import SCENE_CLASSES, make_scene_dataset
+from course_utils.env import get_device, seed_everything
+from course_utils.frames import (event_scores_over_clips, events_to_frame_labels, frame_labels_to_events,
+                                 frame_scores, hop_seconds, num_frames, postprocess, predict_frame_probabilities)
+from course_utils.models.wav2vec2 import Wav2Vec2FrameClassifier, tiny_wav2vec2_config
+from course_utils.train import fit
+
+
+def split_tensors(scenes, split, config, hop):
+    waves = torch.stack([torch.tensor(a["array"], dtype=torch.float32) for a in scenes[split]["audio"]])  # (N, S)
+    events = list(scenes[split]["events"])
+    T = num_frames(config, waves.shape[1])
+    targets = torch.stack([events_to_frame_labels(e, T, hop, SCENE_CLASSES) for e in events])  # (N, T, C)
+    return waves, events, targets
+
+
+def event_f1(active, events, hop):
+    est = [frame_labels_to_events(a, hop, SCENE_CLASSES) for a in active]
+    return event_scores_over_clips(est, events, SCENE_CLASSES, onset_tolerance=0.2)["f1"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--device", default=None, help="cpu or cuda (default: course_utils.env.get_device())")
+    parser.add_argument("--n-scenes", type=int, default=300)
+    parser.add_argument("--epochs", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+    device = torch.device(args.device) if args.device else get_device()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+
+    seed_everything(0)
+    t0 = time.perf_counter()
+    scenes = make_scene_dataset(n_scenes=args.n_scenes, seed=0)
+    gen_s = time.perf_counter() - t0
+    config = tiny_wav2vec2_config()
+    hop = hop_seconds(config)
+    train_w, _, train_y = split_tensors(scenes, "train", config, hop)
+    val_w, val_e, _ = split_tensors(scenes, "validation", config, hop)
+    test_w, test_e, test_y = split_tensors(scenes, "test", config, hop)
+
+    seed_everything(0)
+    model = Wav2Vec2FrameClassifier(config, SCENE_CLASSES, multi_label=True, num_samples=train_w.shape[1],
+                                    do_normalize=True)
+    t0 = time.perf_counter()
+    history = fit(model, TensorDataset(train_w, train_y), epochs=args.epochs, lr=3e-3, batch_size=4,
+                  loss_fn=lambda logits, targets: model.head.loss(logits, targets), device=device, seed=0,
+                  progress=False)
+    train_s = time.perf_counter() - t0
+
+    val_p = predict_frame_probabilities(model, val_w)
+    grid = [dict(median=m, on_threshold=0.5, off_threshold=off, min_duration=d, min_gap=g)
+            for m in (1, 5, 9) for off in (0.3, 0.5) for d in (0, 5) for g in (0, 10)]
+    best = max(grid, key=lambda kw: event_f1(postprocess(val_p, **kw), val_e, hop))
+
+    test_p = predict_frame_probabilities(model, test_w)
+    plain, clean = postprocess(test_p), postprocess(test_p, **best)
+    scores = {name: (frame_scores(active, test_y, SCENE_CLASSES)["f1"], event_f1(active, test_e, hop))
+              for name, active in (("raw", plain), ("post", clean))}
+
+    # inference speed: frames per second over the test set, median of repeats
+    frames = test_w.shape[0] * test_y.shape[1]
+    times = []
+    for _ in range(args.repeats):
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        t0 = time.perf_counter()
+        predict_frame_probabilities(model, test_w, batch_size=16)
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        times.append(time.perf_counter() - t0)
+    infer_s = statistics.median(times)
+    t0 = time.perf_counter()
+    postprocess(test_p, **best)
+    post_s = time.perf_counter() - t0
+
+    n_train = train_w.shape[0]
+    print(f"device: {device} ({torch.cuda.get_device_name(device) if device.type == 'cuda' else 'cpu'}), "
+          f"torch threads {torch.get_num_threads()}; {args.n_scenes} scenes of 5 s (generated in {gen_s:.1f} s), "
+          f"{n_train} for training; post-processing chosen on validation: {best}\n")
+    print("| measure | value |")
+    print("| --- | --- |")
+    print(f"| training: {args.epochs} epochs x {n_train} scenes | {train_s:.1f} s ({train_s / args.epochs:.1f} s/epoch) |")
+    print(f"| train loss first -> last epoch | {history.train_loss[0]:.3f} -> {history.train_loss[-1]:.3f} |")
+    print(f"| test frame F1 (micro), raw threshold 0.5 | {scores['raw'][0]:.3f} |")
+    print(f"| test frame F1 (micro), post-processed | {scores['post'][0]:.3f} |")
+    print(f"| test event F1 (onset +-200 ms), raw | {scores['raw'][1]:.3f} |")
+    print(f"| test event F1 (onset +-200 ms), post-processed | {scores['post'][1]:.3f} |")
+    print(f"| inference: frames/s (median of {args.repeats}, batch 16) | {frames / infer_s:,.0f} "
+          f"({frames / infer_s / 50:,.0f}x real time at 50 frames/s) |")
+    print(f"| post-processing {frames} frames x {len(SCENE_CLASSES)} classes | {post_s * 1000:.0f} ms |")
+
+
+if __name__ == "__main__":
+    main()

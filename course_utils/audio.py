@@ -1,0 +1,184 @@
+"""Audio in and out: load, save, resample, and the checks everyone else calls.
+
+A waveform in this course is a float32 tensor of samples in [-1, 1]:
+
+    (samples,)            one mono clip
+    (batch, samples)      a batch of mono clips, all the same length
+
+plus a sample rate (samples per second) that travels beside it. Files are
+read and written with soundfile (libsndfile: WAV, FLAC, OGG/Vorbis), so no
+FFmpeg is needed; torchaudio >= 2.9 and datasets >= 4 would ask for it.
+
+    >>> from course_utils.audio import load_audio, save_audio
+    >>> wave = load_audio("dog.wav")             # (samples,) float32 at 16 kHz
+    >>> save_audio("copy.flac", wave, 16000)
+
+Every other module validates its input with `validate_waveform` and
+`check_sample_rate`, so a wrong input fails here, early, with a message that
+names the problem and the value, instead of deep inside a convolution.
+"""
+
+from __future__ import annotations
+
+import numbers
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+import torch
+import torchaudio.functional as AF
+
+# ----------------------------------------------------------------------------
+# Checks
+
+
+def check_sample_rate(sample_rate: int, expected: int | None = None, *, name: str = "sample_rate") -> int:
+    """Return `sample_rate` as an int after checking it is a positive integer.
+
+    With `expected`, the two must agree: a model trained at 16 kHz hears a
+    44.1 kHz clip as slowed down and pitched down, so a mismatch is an error
+    (resample first), never a silent wrong answer.
+    """
+    if isinstance(sample_rate, bool) or not isinstance(sample_rate, numbers.Real):
+        raise ValueError(f"{name} must be a positive integer (samples per second), got {sample_rate!r}")
+    if isinstance(sample_rate, numbers.Integral):
+        rate = int(sample_rate)
+    elif float(sample_rate).is_integer():  # 16000.0 is fine, 16000.5 is not
+        rate = int(sample_rate)
+    else:
+        raise ValueError(f"{name} must be a whole number of samples per second, got {sample_rate!r}")
+    if rate <= 0:
+        raise ValueError(f"{name} must be positive, got {sample_rate!r}")
+    if expected is not None and rate != int(expected):
+        raise ValueError(f"{name} is {rate} Hz but {int(expected)} Hz is expected; "
+                         f"resample first, e.g. resample(waveform, {rate}, {int(expected)})")
+    return rate
+
+
+def validate_waveform(waveform, *, name: str = "waveform", allow_batch: bool = False) -> torch.Tensor:
+    """Check a waveform and return it as a float32 tensor (same shape).
+
+    Accepts a tensor or a numpy array of floats, shaped `(samples,)`, or
+    `(batch, samples)` when `allow_batch=True`. Raises ValueError (TypeError
+    for something that is not an array at all) for: the wrong number of
+    dimensions, integer samples (PCM counts, not [-1, 1] floats), no samples,
+    NaN or Inf. A silent clip (all zeros) is valid audio.
+    """
+    if isinstance(waveform, np.ndarray):
+        if waveform.dtype.kind not in "fiub":
+            raise TypeError(f"{name} must hold numbers, got a numpy array of dtype {waveform.dtype}")
+        waveform = torch.from_numpy(np.ascontiguousarray(waveform))
+    if not isinstance(waveform, torch.Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor or numpy array, got {type(waveform).__name__}")
+    ranks = "1 (samples,) or 2 (batch, samples)" if allow_batch else "1 (samples,)"
+    if waveform.dim() not in ((1, 2) if allow_batch else (1,)):
+        hint = ""
+        if waveform.dim() == 2 and not allow_batch and min(waveform.shape) <= 2:
+            hint = "; for stereo, mix to mono first, e.g. waveform.mean(dim=0)"
+        elif waveform.dim() == 3 and waveform.shape[1] == 1:
+            hint = "; drop the channel dimension, e.g. waveform.squeeze(1)"
+        raise ValueError(f"{name} must have {ranks} dimensions, got shape {tuple(waveform.shape)}{hint}")
+    if not waveform.is_floating_point():
+        raise ValueError(f"{name} must hold floating-point samples in [-1, 1], got dtype {waveform.dtype}; "
+                         f"for 16-bit PCM divide by 32768, e.g. waveform.float() / 32768")
+    if waveform.shape[-1] == 0 or waveform.numel() == 0:
+        raise ValueError(f"{name} is empty (shape {tuple(waveform.shape)}): there are no samples")
+    if not torch.isfinite(waveform).all():
+        bad = int((~torch.isfinite(waveform)).sum())
+        raise ValueError(f"{name} contains {bad} NaN or Inf samples")
+    return waveform.to(torch.float32)
+
+
+# ----------------------------------------------------------------------------
+# Resampling
+
+
+def resample(waveform, orig_sr: int, new_sr: int) -> torch.Tensor:
+    """Change the sample rate of `waveform (..., samples)` from `orig_sr` to `new_sr`.
+
+    A thin wrapper over `torchaudio.functional.resample` (windowed-sinc
+    interpolation, the same filter a learner would get from torchaudio), with
+    the rates checked. Any leading dimensions are kept.
+    """
+    orig_sr = check_sample_rate(orig_sr, name="orig_sr")
+    new_sr = check_sample_rate(new_sr, name="new_sr")
+    if not isinstance(waveform, torch.Tensor):
+        waveform = torch.as_tensor(np.asarray(waveform))
+    if not waveform.is_floating_point():
+        raise ValueError(f"waveform must hold floating-point samples, got dtype {waveform.dtype}")
+    if waveform.numel() == 0 or waveform.dim() == 0:
+        raise ValueError(f"waveform is empty (shape {tuple(waveform.shape)}): nothing to resample")
+    if orig_sr == new_sr:
+        return waveform
+    return AF.resample(waveform, orig_sr, new_sr)
+
+
+# ----------------------------------------------------------------------------
+# Files
+
+
+def load_audio(path: str | os.PathLike, sample_rate: int | None = 16000) -> torch.Tensor:
+    """Read an audio file as a float32 mono tensor `(samples,)`.
+
+    - Integer PCM is scaled to [-1, 1) by soundfile (16-bit: divided by 32768).
+    - Several channels are mixed to mono by averaging them (the usual choice
+      for classification; a model for stereo would need its own front-end).
+    - The result is resampled to `sample_rate`; `sample_rate=None` keeps the
+      file's own rate (read it with `soundfile.info(path).samplerate`).
+    """
+    path = Path(path)
+    if sample_rate is not None:
+        sample_rate = check_sample_rate(sample_rate)
+    if not path.is_file():
+        raise ValueError(f"audio file not found: {str(path)!r}")
+    try:
+        data, file_sr = sf.read(path, dtype="float32", always_2d=True)  # (samples, channels)
+    except (sf.LibsndfileError, RuntimeError, TypeError) as exc:
+        raise ValueError(f"cannot read audio file {str(path)!r} ({exc}); "
+                         f"soundfile reads WAV, FLAC and OGG (MP3 needs FFmpeg)") from exc
+    if data.shape[0] == 0:
+        raise ValueError(f"audio file {str(path)!r} is empty: it has no samples")
+    waveform = torch.from_numpy(data.mean(axis=1, dtype=np.float32))  # (samples,)
+    waveform = validate_waveform(waveform, name=f"audio in {path.name}")
+    if sample_rate is not None and file_sr != sample_rate:
+        waveform = resample(waveform, file_sr, sample_rate)
+    return waveform
+
+
+def save_audio(path: str | os.PathLike, waveform, sample_rate: int, *, subtype: str | None = None) -> Path:
+    """Write `waveform` `(samples,)` or `(channels, samples)` to `path`, atomically.
+
+    The format comes from the file extension (.wav, .flac, .ogg). `subtype`
+    picks the sample encoding (soundfile's default for the format when None:
+    16-bit PCM for WAV and FLAC; "FLOAT" stores float32 exactly). Integer
+    encodings clip at +-1, so a waveform louder than that is an error rather
+    than a silently clipped file. The file is written to a temporary name in
+    the same folder and renamed into place, so a reader never sees half a file.
+    """
+    path = Path(path)
+    sample_rate = check_sample_rate(sample_rate)
+    waveform = validate_waveform(waveform, allow_batch=True)
+    fmt = path.suffix.lstrip(".").upper()
+    if fmt not in sf.available_formats():
+        raise ValueError(f"cannot tell the audio format from {path.name!r}; use .wav, .flac or .ogg")
+    if subtype is not None and not sf.check_format(fmt, subtype):
+        raise ValueError(f"subtype {subtype!r} is not valid for {fmt} files")
+    effective = subtype or sf.default_subtype(fmt)
+    peak = float(waveform.abs().max())
+    if effective.startswith(("PCM", "ALAW", "ULAW")) and peak > 1.0:
+        raise ValueError(f"waveform peaks at {peak:.3f} > 1.0 and would clip as {effective}; "
+                         f"scale it down (waveform / waveform.abs().max()) or pass subtype='FLOAT'")
+    data = waveform.numpy()
+    data = data if data.ndim == 1 else data.T  # soundfile wants (samples, channels)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        sf.write(tmp, data, sample_rate, subtype=subtype, format=fmt)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

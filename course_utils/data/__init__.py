@@ -1,0 +1,22 @@
+"""The course's data: generated sounds (clips and scenes), the on-disk cache, hub loaders.
+
+    >>> from course_utils.data import make_clip_dataset, clip_tensors, CLIP_CLASSES
+    >>> ds = make_clip_dataset()                        # DatasetDict: train / validation / test
+    >>> waves, lengths, labels = clip_tensors(ds["train"])   # (N, 16000), (N,), (N,)
+
+Modules: `synth` (the DSP), `clips` (ten clip classes), `scenes` (long
+recordings with timed events and two speakers), `cache` (WAV + metadata
+folders that `datasets.load_dataset("audiofolder")` reads), `hub` (ESC-50 and
+Speech Commands for learners who are online), `tables` (arrays <-> Arrow).
+"""
+
+from .clips import (CLIP_CLASSES, CLIP_DESCRIPTIONS, CLIP_SECONDS, GENERATOR_VERSION, MIN_SAMPLE_RATE,
+                    ORDER_PAIRS, PITCH_PAIRS, make_clip, make_clip_dataset)
+from .scenes import SCENE_CLASSES, SPEAKER_CLASSES, make_scene, make_scene_dataset
+from .tables import clip_tensors
+from .cache import clip_folder, load_audiofolder, save_audiofolder, scene_folder
+
+__all__ = ["CLIP_CLASSES", "CLIP_DESCRIPTIONS", "CLIP_SECONDS", "GENERATOR_VERSION", "MIN_SAMPLE_RATE",
+           "ORDER_PAIRS", "PITCH_PAIRS", "make_clip", "make_clip_dataset", "clip_tensors",
+           "SCENE_CLASSES", "SPEAKER_CLASSES", "make_scene", "make_scene_dataset",
+           "clip_folder", "scene_folder", "save_audiofolder", "load_audiofolder"]

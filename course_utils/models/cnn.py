@@ -1,0 +1,264 @@
+"""Treat the spectrogram as an image: a small CNN, and an image model with its head swapped.
+
+Two ways to classify a log-mel spectrogram `(n_mels, frames)` as if it were
+a grey-scale picture:
+
+1. `SpectrogramCNN`: a few conv blocks (3x3 conv -> batch norm -> ReLU ->
+   2x2 max pool), then pooling and one linear layer. Small enough to train on
+   a laptop CPU in under a minute.
+2. `ImageModelClassifier`: an image classifier from transformers (ResNet),
+   adapted to one input channel and given a new final layer for our classes:
+   the recipe for reusing an ImageNet model (`microsoft/resnet-18`).
+
+Both follow the course classifier convention (course_utils.train): forward
+takes waveforms `(batch, samples)` and returns logits `(batch, n_classes)`;
+the log-mel front-end lives inside the model.
+
+One warning travels with this module. Convolutions slide over both axes and
+global pooling forgets *where* a pattern was found: that is exactly what we
+want along time (a bark is a bark, early or late in the clip), but along
+frequency, position is pitch. `SpectrogramCNN(pooling="time")` averages over
+time only and keeps the frequency axis for the head; notebook 03 measures
+what that changes for classes that differ only in pitch.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from course_utils.features import LogMel
+from course_utils.train import register_classifier
+
+# ----------------------------------------------------------------------------
+# A small CNN, top to bottom
+
+
+def conv_block(in_channels: int, out_channels: int) -> nn.Sequential:
+    """(B, in, F, T) -> (B, out, F // 2, T // 2): 3x3 conv, batch norm, ReLU, 2x2 max pool."""
+    return nn.Sequential(
+        nn.Conv2d(in_channels, out_channels, kernel_size=3, padding=1, bias=False),  # BN brings its own bias
+        nn.BatchNorm2d(out_channels),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+    )
+
+
+@register_classifier
+class SpectrogramCNN(nn.Module):
+    """waveforms -> log-mel "image" -> conv blocks -> pooling -> linear -> logits.
+
+    Args:
+        labels: class names, in logit order.
+        sample_rate, num_samples: what the model expects (1 s at 16 kHz by default).
+        n_mels, n_fft, hop_length: the log-mel front-end (course_utils.features.LogMel). The defaults,
+            32 mel bands every 20 ms (25 ms windows), are a coarser picture than notebook 02's
+            64 bands every 10 ms: enough for these sounds, and four times fewer pixels to convolve.
+        channels: output channels of each conv block; each block halves both axes.
+        pooling: "global" averages the last feature map over frequency *and* time (the usual
+            image-classifier choice: translation tolerant in both directions); "time" averages
+            over time only and hands every frequency row to the head (frequency position kept).
+        dropout: before the final linear layer.
+    """
+
+    def __init__(self, labels: list[str], sample_rate: int = 16000, num_samples: int = 16000, n_mels: int = 32,
+                 n_fft: int = 400, hop_length: int = 320, channels: tuple[int, ...] = (16, 32, 64),
+                 pooling: str = "global", dropout: float = 0.1):
+        super().__init__()
+        if pooling not in ("global", "time"):
+            raise ValueError(f"pooling must be 'global' or 'time', got {pooling!r}")
+        if len(labels) < 2:
+            raise ValueError(f"a classifier needs at least 2 labels, got {list(labels)}")
+        if n_mels % 2 ** len(channels):
+            raise ValueError(f"n_mels={n_mels} must be divisible by 2**{len(channels)} (one halving per conv block)")
+        self.labels, self.sample_rate, self.num_samples = list(labels), int(sample_rate), int(num_samples)
+        self.n_mels, self.n_fft, self.hop_length = n_mels, n_fft, hop_length
+        self.channels, self.pooling, self.dropout_p = tuple(channels), pooling, dropout
+
+        self.features = LogMel(sample_rate=sample_rate, n_fft=n_fft, hop_length=hop_length, n_mels=n_mels)
+        self.input_norm = nn.BatchNorm2d(1)  # learns the dB scale: like normalizing an image's pixels
+        widths = (1,) + self.channels
+        self.blocks = nn.Sequential(*[conv_block(a, b) for a, b in zip(widths[:-1], widths[1:])])
+        rows = n_mels // 2 ** len(channels)  # frequency rows left after the blocks
+        head_in = self.channels[-1] * (rows if pooling == "time" else 1)
+        self.dropout = nn.Dropout(dropout)
+        self.head = nn.Linear(head_in, len(labels))
+
+    def forward(self, waveforms: torch.Tensor) -> torch.Tensor:
+        return self.classify_spectrogram(self.features(waveforms))  # (B, S) -> (B, n_mels, frames) -> (B, C)
+
+    def classify_spectrogram(self, spec: torch.Tensor) -> torch.Tensor:
+        """Logits `(B, n_classes)` from log-mel spectrograms `(B, n_mels, frames)`: the "image" half."""
+        x = self.input_norm(spec[:, None])  # (B, 1, n_mels, frames): a one-channel image
+        x = self.blocks(x)  # (B, C, n_mels / 2^k, frames / 2^k)
+        if self.pooling == "global":
+            x = x.mean(dim=(2, 3))  # (B, C): *where* a pattern was, in time or frequency, is gone
+        else:
+            x = x.mean(dim=3).flatten(1)  # (B, C * rows): time forgotten, frequency row kept
+        return self.head(self.dropout(x))  # (B, n_classes)
+
+    def get_config(self) -> dict:
+        return {"labels": self.labels, "sample_rate": self.sample_rate, "num_samples": self.num_samples,
+                "n_mels": self.n_mels, "n_fft": self.n_fft, "hop_length": self.hop_length,
+                "channels": list(self.channels), "pooling": self.pooling, "dropout": self.dropout_p}
+
+    @classmethod
+    def from_config(cls, config: dict) -> "SpectrogramCNN":
+        return cls(**{**config, "channels": tuple(config["channels"])})
+
+    def feature_config(self) -> dict:
+        return {"features": "log_mel", "n_mels": self.n_mels, "n_fft": self.n_fft, "hop_length": self.hop_length}
+
+
+# ----------------------------------------------------------------------------
+# Head swap: an image classifier from transformers, reused for spectrograms
+#
+# The recipe, for any ImageNet model:
+#   1. load it (pretrained when online: `load_image_model("microsoft/resnet-18")`);
+#   2. make its first convolution take 1 channel instead of RGB (`to_one_channel`);
+#   3. replace its last layer, 1000 ImageNet classes, by a new Linear for ours (`replace_classifier`);
+#   4. train the new head alone (`freeze_backbone`), or everything with a small learning rate.
+
+
+def tiny_resnet_config(num_labels: int = 2, num_channels: int = 3, **overrides):
+    """A ResNet-18-shaped config (basic blocks, 4 stages), scaled down to train on a CPU in seconds.
+
+    microsoft/resnet-18 is embedding_size=64, hidden_sizes=[64, 128, 256, 512], depths=[2, 2, 2, 2].
+    """
+    from transformers import ResNetConfig
+
+    settings = dict(num_channels=num_channels, embedding_size=16, hidden_sizes=[16, 32, 64, 128],
+                    depths=[1, 1, 1, 1], layer_type="basic", num_labels=num_labels)
+    return ResNetConfig(**{**settings, **overrides})
+
+
+def load_image_model(name_or_path: str = "microsoft/resnet-18"):
+    """`ResNetForImageClassification.from_pretrained(name_or_path)`: a hub name (online) or a local folder
+    written by `save_pretrained` (offline). Never runs code from the checkpoint."""
+    from transformers import ResNetForImageClassification
+
+    return ResNetForImageClassification.from_pretrained(name_or_path, trust_remote_code=False)
+
+
+def first_conv(image_model) -> nn.Conv2d:
+    """The stem convolution of a transformers ResNet (7x7, stride 2, `num_channels` inputs)."""
+    return image_model.resnet.embedder.embedder.convolution
+
+
+def to_one_channel(image_model, mode: str = "sum"):
+    """Make an RGB image model accept 1-channel (spectrogram) input, keeping its pretrained knowledge.
+
+    The first conv has weights `(out, 3, k, k)`. Feeding a grey picture as RGB means
+    repeating it in all three channels, and then the conv computes
+    `W_r * x + W_g * x + W_b * x = (W_r + W_g + W_b) * x`. So a conv with the summed
+    kernel `(out, 1, k, k)` gives *exactly* the same output for one channel, for a
+    third of the work. AST (Gong et al., 2021) does this to ViT's patch embedding to
+    start from ImageNet weights; the paper says "average", the code sums: `mode="mean"`
+    divides by 3, which only rescales the input (the batch norm after the conv absorbs most of it).
+    Changes the model in place and returns it.
+    """
+    if mode not in ("sum", "mean"):
+        raise ValueError(f"mode must be 'sum' or 'mean', got {mode!r}")
+    conv = first_conv(image_model)
+    if conv.in_channels == 1:
+        return image_model
+    weight = conv.weight.detach().sum(dim=1, keepdim=True)  # (out, 3, k, k) -> (out, 1, k, k)
+    if mode == "mean":
+        weight = weight / conv.in_channels
+    new = nn.Conv2d(1, conv.out_channels, conv.kernel_size, stride=conv.stride, padding=conv.padding,
+                    bias=conv.bias is not None)
+    new.weight.data.copy_(weight)
+    if conv.bias is not None:
+        new.bias.data.copy_(conv.bias.detach())
+    image_model.resnet.embedder.embedder.convolution = new
+    image_model.resnet.embedder.num_channels = 1  # the embedder checks the input's channel count
+    image_model.config.num_channels = 1
+    return image_model
+
+
+def replace_classifier(image_model, labels: list[str]):
+    """Swap the final Linear (e.g. 1000 ImageNet classes) for a new, randomly initialised one for `labels`."""
+    if len(labels) < 2:
+        raise ValueError(f"need at least 2 labels, got {list(labels)}")
+    old = image_model.classifier[-1]
+    in_features = old.in_features if isinstance(old, nn.Linear) else image_model.config.hidden_sizes[-1]
+    image_model.classifier[-1] = nn.Linear(in_features, len(labels))
+    image_model.num_labels = len(labels)
+    image_model.config.num_labels = len(labels)
+    image_model.config.id2label = dict(enumerate(labels))
+    image_model.config.label2id = {name: i for i, name in enumerate(labels)}
+    return image_model
+
+
+@register_classifier
+class ImageModelClassifier(nn.Module):
+    """waveforms -> log-mel -> (B, channels, n_mels, frames) -> transformers ResNet -> logits.
+
+    Give it an `image_model` (e.g. from `load_image_model` + `to_one_channel` +
+    `replace_classifier`) or a `resnet_config` dict to build one. A model that still
+    expects RGB gets the spectrogram repeated in its three channels.
+    """
+
+    def __init__(self, labels: list[str], image_model=None, resnet_config: dict | None = None,
+                 sample_rate: int = 16000, num_samples: int = 16000, n_mels: int = 64, n_fft: int = 400,
+                 hop_length: int = 160):
+        super().__init__()
+        from transformers import ResNetConfig, ResNetForImageClassification
+
+        if (image_model is None) == (resnet_config is None):
+            raise ValueError("pass exactly one of image_model or resnet_config")
+        if image_model is None:
+            image_model = ResNetForImageClassification(ResNetConfig.from_dict(resnet_config))
+        if image_model.config.num_labels != len(labels):
+            raise ValueError(f"the image model has {image_model.config.num_labels} outputs but there are "
+                             f"{len(labels)} labels: call replace_classifier(image_model, labels) first")
+        self.labels, self.sample_rate, self.num_samples = list(labels), int(sample_rate), int(num_samples)
+        self.n_mels, self.n_fft, self.hop_length = n_mels, n_fft, hop_length
+        self.features = LogMel(sample_rate=sample_rate, n_fft=n_fft, hop_length=hop_length, n_mels=n_mels)
+        self.image_model = image_model
+        self.backbone_frozen = False
+
+    def forward(self, waveforms: torch.Tensor) -> torch.Tensor:
+        spec = self.features(waveforms)  # (B, n_mels, frames)
+        # Standardize each clip, as image models expect normalized pixels. No learned state here,
+        # so the recipe carries over unchanged from pre-training to a new task.
+        mean, std = spec.mean(dim=(1, 2), keepdim=True), spec.std(dim=(1, 2), keepdim=True)
+        x = ((spec - mean) / (std + 1e-5))[:, None]  # (B, 1, n_mels, frames)
+        channels = self.image_model.config.num_channels
+        x = x.expand(-1, channels, -1, -1)  # (B, channels, n_mels, frames): grey -> "RGB" if needed
+        return self.image_model(pixel_values=x).logits  # (B, n_classes)
+
+    def head(self) -> nn.Linear:
+        return self.image_model.classifier[-1]
+
+    def freeze_backbone(self, frozen: bool = True) -> "ImageModelClassifier":
+        """Train only the new head: every other weight is frozen, and its batch-norm statistics too
+        (the frozen part stays in eval mode even while `fit` calls `model.train()`)."""
+        self.backbone_frozen = frozen
+        for p in self.parameters():
+            p.requires_grad = not frozen
+        for p in self.head().parameters():
+            p.requires_grad = True
+        return self.train(self.training)
+
+    def train(self, mode: bool = True) -> "ImageModelClassifier":
+        super().train(mode)
+        if self.backbone_frozen:  # frozen means frozen: no running-statistics updates either
+            for module in self.modules():
+                module.training = False
+            self.head().train(mode)
+            self.training = mode
+        return self
+
+    def get_config(self) -> dict:
+        return {"labels": self.labels, "resnet_config": self.image_model.config.to_dict(),
+                "sample_rate": self.sample_rate, "num_samples": self.num_samples, "n_mels": self.n_mels,
+                "n_fft": self.n_fft, "hop_length": self.hop_length}
+
+    def feature_config(self) -> dict:
+        return {"features": "log_mel", "n_mels": self.n_mels, "n_fft": self.n_fft, "hop_length": self.hop_length}
+
+
+def count_parameters(model: nn.Module, trainable_only: bool = False) -> int:
+    """Number of (trainable) parameters."""
+    return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)

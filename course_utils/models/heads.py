@@ -1,0 +1,311 @@
+"""Heads: how any encoder's hidden states become a classifier.
+
+"Every transformer can become a classifier." An audio encoder (Wav2Vec2,
+HuBERT, the course AST) turns a clip into a sequence of hidden states, one
+vector per frame (~20 ms for Wav2Vec2) or per patch:
+
+    hidden states (batch, frames, hidden_size)
+
+and a small head on top says what they mean. There are two task shapes:
+
+    clip label   -> SequenceClassificationHead: pool the frames into one
+                    vector, then a linear layer    (batch, n_classes)
+    frame labels -> FrameClassificationHead: a linear layer on every frame
+                    (batch, frames, n_classes)
+
+Two details decide whether the head is right or silently wrong:
+
+1. Padding. Clips in a batch have different lengths, so the short ones are
+   zero-padded. The padded frames are not silence the model heard, they are
+   an artefact of batching; a mean over them changes the answer. Pool with a
+   mask (`masked_mean_pool`) and a padded batch gives the same logits as the
+   clips one by one.
+2. Which layer. The last layer is tuned to the pretraining task; middle
+   layers often carry more of what a downstream task needs. `WeightedLayerSum`
+   learns a softmax-weighted mix of all of them (the SUPERB recipe).
+
+The heads reproduce transformers' `Wav2Vec2ForSequenceClassification` and
+`Wav2Vec2ForAudioFrameClassification` exactly (same parameter names, same
+arithmetic; tests/test_heads.py checks the logits to 1e-5), but take plain
+tensors, so they sit on any encoder. `course_utils.models.wav2vec2` puts them
+on a Wav2Vec2 encoder.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from course_utils.frames import num_frames
+
+# ----------------------------------------------------------------------------
+# Masks and pooling
+
+
+def lengths_to_mask(lengths: torch.Tensor, max_length: int) -> torch.Tensor:
+    """A boolean mask `(batch, max_length)`: True on the first `lengths[i]` steps of row i.
+
+    >>> lengths_to_mask(torch.tensor([3, 1]), 4)
+    tensor([[ True,  True,  True, False],
+            [ True, False, False, False]])
+    """
+    lengths = torch.as_tensor(lengths)
+    if lengths.ndim != 1 or lengths.is_floating_point():
+        raise ValueError(f"lengths must be a 1-D integer tensor (batch,), got shape {tuple(lengths.shape)} {lengths.dtype}")
+    if lengths.numel() and (lengths.min() < 0 or lengths.max() > max_length):
+        bad = lengths[(lengths < 0) | (lengths > max_length)][0].item()
+        raise ValueError(f"length {bad} is outside [0, {max_length}] (the padded length)")
+    steps = torch.arange(max_length, device=lengths.device)  # (T,)
+    return steps[None, :] < lengths[:, None]  # (B, T)
+
+
+def _check_hidden(hidden: torch.Tensor, name: str = "hidden") -> None:
+    if not torch.is_tensor(hidden) or hidden.ndim != 3:
+        shape = tuple(hidden.shape) if torch.is_tensor(hidden) else type(hidden).__name__
+        raise ValueError(f"{name} must be a tensor (batch, frames, hidden_size), got {shape}")
+    if not hidden.is_floating_point():
+        raise ValueError(f"{name} must be floating point, got {hidden.dtype}")
+
+
+def _check_mask(mask: torch.Tensor, hidden: torch.Tensor) -> torch.Tensor:
+    mask = torch.as_tensor(mask, device=hidden.device)
+    if mask.shape != hidden.shape[:2]:
+        raise ValueError(f"mask must have shape (batch, frames) = {tuple(hidden.shape[:2])}, got {tuple(mask.shape)}")
+    mask = mask.bool()
+    empty = (~mask.any(dim=1)).nonzero()
+    if empty.numel():
+        raise ValueError(f"mask row {empty[0].item()} has no valid frame: the clip is shorter than one encoder "
+                         "frame (its receptive field), so there is nothing to pool")
+    return mask
+
+
+def masked_mean_pool(hidden: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+    """Average the frames of each clip, ignoring padded frames: `(B, T, D) -> (B, D)`.
+
+    `mask` `(B, T)` is True on real frames. Without a mask every frame counts,
+    padding included: right for a batch of equal-length clips, wrong otherwise.
+    """
+    _check_hidden(hidden)
+    if mask is None:
+        return hidden.mean(dim=1)  # (B, D)
+    mask = _check_mask(mask, hidden)
+    weights = mask.to(hidden.dtype).unsqueeze(-1)  # (B, T, 1)
+    return (hidden * weights).sum(dim=1) / weights.sum(dim=1)  # (B, D)
+
+
+def feature_vector_mask(config, attention_mask: torch.Tensor, feature_vector_length: int) -> torch.Tensor:
+    """Turn a sample-level mask `(B, S)` into the encoder's frame-level mask `(B, T)`.
+
+    What Wav2Vec2 does in `_get_feature_vector_attention_mask`: count each clip's
+    real samples, push that count through the conv feature encoder's length
+    arithmetic (`course_utils.frames.num_frames`: each conv keeps
+    `(length - kernel) // stride + 1` steps) and mark that many leading frames
+    as real. `config` is any config with `conv_kernel` and `conv_stride`
+    (Wav2Vec2, HuBERT, WavLM, ...); `feature_vector_length` is T, the number of
+    frames in the (padded) hidden states. A clip shorter than one frame's
+    receptive field has no frame at all; that is an error here (transformers
+    would mark the whole row as real).
+    """
+    attention_mask = torch.as_tensor(attention_mask)
+    if attention_mask.ndim != 2:
+        raise ValueError(f"attention_mask must be (batch, samples), got shape {tuple(attention_mask.shape)}")
+    sample_lengths = attention_mask.long().sum(dim=-1)  # (B,)
+    frame_lengths = num_frames(config, sample_lengths).to(attention_mask.device)  # (B,); ValueError if < 1 frame
+    if frame_lengths.max() > feature_vector_length:
+        raise ValueError(f"the mask implies {frame_lengths.max().item()} frames but the hidden states have "
+                         f"{feature_vector_length}")
+    return lengths_to_mask(frame_lengths, feature_vector_length)  # (B, T)
+
+
+# ----------------------------------------------------------------------------
+# Which layer: a learned, softmax-normalised mix of all of them
+
+
+class WeightedLayerSum(nn.Module):
+    """Mix the hidden states of all layers with learned weights that sum to one.
+
+    `forward(hidden_states)` takes the sequence an encoder returns with
+    `output_hidden_states=True`: `num_layers` tensors `(B, T, D)` (for
+    Wav2Vec2, the input embeddings plus one per transformer layer). The raw
+    weights start equal; softmax keeps the mix a weighted average.
+    """
+
+    def __init__(self, num_layers: int):
+        super().__init__()
+        if not isinstance(num_layers, int) or num_layers < 1:
+            raise ValueError(f"num_layers must be a positive int, got {num_layers!r}")
+        self.num_layers = num_layers
+        self.weight = nn.Parameter(torch.ones(num_layers) / num_layers)  # (L,)
+
+    def forward(self, hidden_states: Sequence[torch.Tensor]) -> torch.Tensor:
+        if torch.is_tensor(hidden_states) or len(hidden_states) != self.num_layers:
+            got = f"a tensor of shape {tuple(hidden_states.shape)}" if torch.is_tensor(hidden_states) else f"{len(hidden_states)} layers"
+            raise ValueError(f"WeightedLayerSum expects a sequence of {self.num_layers} hidden states (B, T, D), got {got} "
+                             "(call the encoder with output_hidden_states=True)")
+        stacked = torch.stack(tuple(hidden_states), dim=1)  # (B, L, T, D)
+        norm_weights = F.softmax(self.weight, dim=-1)  # (L,), sums to 1
+        return (stacked * norm_weights.view(-1, 1, 1)).sum(dim=1)  # (B, T, D)
+
+    def extra_repr(self) -> str:
+        return f"num_layers={self.num_layers}"
+
+
+def _select_hidden(layer_sum: WeightedLayerSum | None, hidden_states) -> torch.Tensor:
+    """The (B, T, D) tensor a head works on: the mix of all layers, or the one tensor given."""
+    if layer_sum is not None:
+        return layer_sum(hidden_states)
+    if not torch.is_tensor(hidden_states):
+        raise ValueError("this head was built without num_layers, so it takes one tensor (batch, frames, hidden_size), "
+                         f"got a {type(hidden_states).__name__}; build it with num_layers=... for a weighted layer sum")
+    return hidden_states
+
+
+# ----------------------------------------------------------------------------
+# Clip-level: project, pool, classify
+
+
+class SequenceClassificationHead(nn.Module):
+    """Hidden states -> one label per clip, as `Wav2Vec2ForSequenceClassification`.
+
+        hidden (B, T, D) --projector--> (B, T, P) --masked mean--> (B, P) --classifier--> (B, C)
+
+    `num_layers` switches on a `WeightedLayerSum` over all hidden states
+    (transformers' `use_weighted_layer_sum=True`); then `forward` takes the
+    sequence of layers instead of one tensor. Note there is no nonlinearity:
+    projector, mean and classifier are all linear, so this head is a (low-rank)
+    linear probe on the mean-pooled hidden states.
+    """
+
+    def __init__(self, hidden_size: int, num_labels: int, proj_size: int = 256, num_layers: int | None = None):
+        super().__init__()
+        for name, value in (("hidden_size", hidden_size), ("num_labels", num_labels), ("proj_size", proj_size)):
+            if not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive int, got {value!r}")
+        self.layer_sum = WeightedLayerSum(num_layers) if num_layers is not None else None
+        self.projector = nn.Linear(hidden_size, proj_size)
+        self.classifier = nn.Linear(proj_size, num_labels)
+
+    def pool(self, hidden_states, mask: torch.Tensor | None = None) -> torch.Tensor:
+        """The pooled, projected clip vector `(B, P)` that the classifier reads."""
+        hidden = _select_hidden(self.layer_sum, hidden_states)  # (B, T, D)
+        _check_hidden(hidden, "hidden_states")
+        return masked_mean_pool(self.projector(hidden), mask)  # (B, P)
+
+    def forward(self, hidden_states, mask: torch.Tensor | None = None) -> torch.Tensor:
+        return self.classifier(self.pool(hidden_states, mask))  # (B, C)
+
+
+# ----------------------------------------------------------------------------
+# Frame-level: classify every frame
+
+
+class FrameClassificationHead(nn.Module):
+    """Hidden states -> one prediction per frame, as `Wav2Vec2ForAudioFrameClassification`.
+
+        hidden (B, T, D) --classifier--> logits (B, T, C)
+
+    `multi_label=False` (transformers' choice): each frame has exactly one
+    class, softmax + cross-entropy. That cannot say "speech AND a dog bark at
+    the same time". `multi_label=True`: each class is its own yes/no question,
+    sigmoid + binary cross-entropy, so events may overlap. The logits are the
+    same linear layer either way; `loss` and `probabilities` differ.
+    """
+
+    def __init__(self, hidden_size: int, num_labels: int, multi_label: bool = False, num_layers: int | None = None):
+        super().__init__()
+        for name, value in (("hidden_size", hidden_size), ("num_labels", num_labels)):
+            if not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive int, got {value!r}")
+        self.multi_label = bool(multi_label)
+        self.num_labels = num_labels
+        self.layer_sum = WeightedLayerSum(num_layers) if num_layers is not None else None
+        self.classifier = nn.Linear(hidden_size, num_labels)
+
+    def forward(self, hidden_states) -> torch.Tensor:
+        hidden = _select_hidden(self.layer_sum, hidden_states)  # (B, T, D)
+        _check_hidden(hidden, "hidden_states")
+        return self.classifier(hidden)  # (B, T, C)
+
+    def probabilities(self, logits: torch.Tensor) -> torch.Tensor:
+        """Per-frame probabilities `(B, T, C)`: softmax (single-label) or sigmoid (multi-label)."""
+        return torch.sigmoid(logits) if self.multi_label else logits.softmax(dim=-1)
+
+    def loss(self, logits: torch.Tensor, targets: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+        """Mean loss over the real (unpadded) frames.
+
+        logits (B, T, C); mask (B, T) True on real frames (None: all frames count).
+        targets: multi-label: (B, T, C) multi-hot floats in [0, 1]. Single-label: (B, T)
+        class indices, or (B, T, C) one-hot (reduced with argmax, as transformers does).
+        """
+        if logits.ndim != 3 or logits.shape[-1] != self.num_labels:
+            raise ValueError(f"logits must be (batch, frames, {self.num_labels}), got {tuple(logits.shape)}")
+        mask = torch.ones(logits.shape[:2], dtype=torch.bool, device=logits.device) if mask is None else _check_mask(mask, logits)
+        targets = torch.as_tensor(targets, device=logits.device)
+        if self.multi_label:
+            if targets.shape != logits.shape:
+                raise ValueError(f"multi-label targets must be multi-hot (batch, frames, classes) = {tuple(logits.shape)}, "
+                                 f"got {tuple(targets.shape)}")
+            per_frame = F.binary_cross_entropy_with_logits(logits, targets.to(logits.dtype), reduction="none").mean(-1)
+        else:
+            if targets.shape == logits.shape:
+                if (targets.sum(-1) > 1).any():
+                    raise ValueError("single-label frame targets have a frame with more than one active class "
+                                     "(overlapping events): use FrameClassificationHead(..., multi_label=True)")
+                targets = targets.argmax(dim=-1)
+            if targets.shape != logits.shape[:2] or targets.is_floating_point():
+                raise ValueError(f"single-label targets must be class indices (batch, frames) = {tuple(logits.shape[:2])} "
+                                 f"or one-hot {tuple(logits.shape)}, got {tuple(targets.shape)} {targets.dtype}")
+            per_frame = F.cross_entropy(logits.transpose(1, 2), targets.long(), reduction="none")  # (B, T)
+        weights = mask.to(per_frame.dtype)
+        return (per_frame * weights).sum() / weights.sum()
+
+
+# ----------------------------------------------------------------------------
+# Linear probe: a classifier trained on frozen, pooled features
+
+
+def train_linear_probe(
+    features: torch.Tensor,
+    labels: torch.Tensor,
+    num_classes: int,
+    *,
+    epochs: int = 300,
+    lr: float = 1e-2,
+    weight_decay: float = 1e-3,
+    seed: int = 0,
+) -> nn.Linear:
+    """Fit `nn.Linear(D, num_classes)` on fixed features `(N, D)` with full-batch AdamW.
+
+    The features are standardised first (their mean and std become part of the
+    returned layer's weights and bias), so one learning rate suits any encoder.
+    This is the cheapest way to ask "how much does the frozen encoder already
+    know?": the encoder runs once, the probe trains in well under a second.
+    """
+    if features.ndim != 2 or not features.is_floating_point():
+        raise ValueError(f"features must be a float tensor (N, D), got {tuple(features.shape)} {features.dtype}")
+    labels = torch.as_tensor(labels, device=features.device)
+    if labels.shape != features.shape[:1] or labels.is_floating_point():
+        raise ValueError(f"labels must be class indices of shape ({features.shape[0]},), got {tuple(labels.shape)} {labels.dtype}")
+    if labels.numel() == 0:
+        raise ValueError("train_linear_probe needs at least one example")
+    if labels.min() < 0 or labels.max() >= num_classes:
+        raise ValueError(f"label {labels[(labels < 0) | (labels >= num_classes)][0].item()} out of range for {num_classes} classes")
+    mean, std = features.mean(dim=0), features.std(dim=0, unbiased=False).clamp_min(1e-6)  # (D,)
+    x = (features - mean) / std  # (N, D)
+    generator = torch.Generator().manual_seed(seed)
+    probe = nn.Linear(features.shape[1], num_classes).to(features.device)
+    with torch.no_grad():
+        probe.weight.copy_(torch.randn(probe.weight.shape, generator=generator) * 0.01)
+        probe.bias.zero_()
+    optimizer = torch.optim.AdamW(probe.parameters(), lr=lr, weight_decay=weight_decay)
+    for _ in range(epochs):
+        optimizer.zero_grad(set_to_none=True)
+        F.cross_entropy(probe(x), labels).backward()
+        optimizer.step()
+    with torch.no_grad():  # fold the standardisation in: probe(features) == old_probe((features - mean) / std)
+        probe.weight.div_(std)
+        probe.bias.sub_(probe.weight @ mean)
+    return probe.eval()

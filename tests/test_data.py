@@ -1,0 +1,327 @@
+"""course_utils.data: the generated clip set, scenes, the audiofolder cache, bad arguments."""
+
+import numpy as np
+import pytest
+import torch
+
+from course_utils.data import (CLIP_CLASSES, ORDER_PAIRS, PITCH_PAIRS, SCENE_CLASSES, clip_tensors, make_clip,
+                               make_clip_dataset, make_scene, make_scene_dataset)
+from course_utils.data.baseline import average_spectrum_baseline
+from course_utils.data.clips import split_sizes
+
+
+@pytest.fixture(scope="module")
+def small():
+    return make_clip_dataset(n_per_class=6, seed=0)
+
+
+@pytest.fixture(scope="module")
+def scenes():
+    return make_scene_dataset(n_scenes=8, seed=0, seconds=4.0)
+
+
+# ----------------------------------------------------------------------------
+# The clip set
+
+
+def test_class_design():
+    assert 8 <= len(CLIP_CLASSES) <= 12 and len(set(CLIP_CLASSES)) == len(CLIP_CLASSES)
+    for a, b in PITCH_PAIRS + ORDER_PAIRS:
+        assert a in CLIP_CLASSES and b in CLIP_CLASSES
+    assert PITCH_PAIRS and ORDER_PAIRS
+
+
+def test_splits_columns_and_audio(small):
+    assert list(small) == ["train", "validation", "test"]
+    n_train, n_val, n_test = split_sizes(6)
+    for split, n in zip(small, (n_train, n_val, n_test)):
+        ds = small[split]
+        assert ds.features["label"].names == CLIP_CLASSES
+        counts = np.bincount(ds.with_format("numpy")["label"], minlength=len(CLIP_CLASSES))
+        assert (counts == n).all(), (split, counts)
+        for col in ("clip_id", "pitch_hz", "snr_db", "gain_db", "onset_s", "event_s", "duration_s", "rt60_s"):
+            assert col in ds.column_names
+    row = small["train"][0]  # readable without FFmpeg / torchcodec: a plain struct
+    assert isinstance(row["audio"]["array"], np.ndarray) and row["audio"]["array"].dtype == np.float32
+    assert row["audio"]["sampling_rate"] == 16000
+    assert isinstance(row["label"], int) and isinstance(row["clip_id"], str)
+
+
+def test_every_clip_is_valid_and_variable_length(small):
+    lengths = []
+    for split in small:
+        for row in small[split]:
+            x, meta = row["audio"]["array"], row
+            assert np.isfinite(x).all() and 0 < np.abs(x).max() <= 1.0
+            assert abs(x.shape[0] / 16000 - meta["duration_s"]) < 1e-4
+            assert 0.4 - 1e-6 <= meta["duration_s"] <= 1.0 + 1e-6
+            assert 0 <= meta["onset_s"] and meta["onset_s"] + meta["event_s"] <= meta["duration_s"] + 1e-4
+            lengths.append(x.shape[0])
+    assert len(set(lengths)) > len(lengths) // 2  # lengths vary, so padding and masks matter
+
+
+def test_event_stands_out_from_background(small):
+    """The metadata says where the sound is: inside that span the clip is >= 10 dB louder than outside."""
+    for row in small["train"]:
+        x, sr = row["audio"]["array"], 16000
+        a, b = int(round(row["onset_s"] * sr)), int(round((row["onset_s"] + row["event_s"]) * sr))
+        outside = np.concatenate([x[:max(a - 160, 0)], x[b + 160:]])
+        if outside.shape[0] > 1600:
+            ratio_db = 10 * np.log10(np.mean(x[a:b] ** 2) / np.mean(outside ** 2))
+            assert ratio_db > 8.0, (row["clip_id"], ratio_db)
+
+
+def test_same_seed_same_bytes_and_clips_do_not_depend_on_set_size(small):
+    again = make_clip_dataset(n_per_class=6, seed=0)
+    for split in small:
+        a, b = small[split].with_format("arrow")[:], again[split].with_format("arrow")[:]
+        assert a.equals(b)
+    other = make_clip_dataset(n_per_class=6, seed=1)
+    assert not np.array_equal(clip_tensors(other["train"])[0], clip_tensors(small["train"])[0])
+    row = next(r for r in small["train"] if r["clip_id"] == "horn_high_0002")
+    wave, meta = make_clip("horn_high", index=2, seed=0)
+    assert wave.tobytes() == row["audio"]["array"].tobytes()
+    assert abs(meta["pitch_hz"] - row["pitch_hz"]) < 1e-3
+
+
+def test_pitch_pair_is_an_octave_apart():
+    low = [make_clip("horn_low", i)[1]["pitch_hz"] for i in range(20)]
+    high = [make_clip("horn_high", i)[1]["pitch_hz"] for i in range(20)]
+    assert 170 <= min(low) and max(low) <= 240 and 340 <= min(high) and max(high) <= 480
+    # The dominant frequency of the clip is its pitch (the fundamental is the loudest harmonic).
+    for label in ("horn_low", "horn_high"):
+        wave, meta = make_clip(label, 3)
+        spectrum = np.abs(np.fft.rfft(wave, 16000))
+        assert abs(np.argmax(spectrum) - meta["pitch_hz"]) < 0.03 * meta["pitch_hz"]
+
+
+def test_order_pair_is_a_time_reversal():
+    """chirp_down runs chirp_up's recipe and plays it backwards: the dominant frequency falls."""
+    for label, sign in (("chirp_up", 1), ("chirp_down", -1)):
+        dry = [make_clip(label, i) for i in range(6)]
+        dry = [(w, m) for w, m in dry if m["rt60_s"] == 0.0]  # a reverb tail would blur the thirds
+        assert dry
+        for wave, meta in dry:
+            a, n = int(meta["onset_s"] * 16000), int(meta["event_s"] * 16000)
+            first, last = wave[a:a + n // 3], wave[a + 2 * n // 3:a + n]
+            f_first = np.argmax(np.abs(np.fft.rfft(first, 16000)))
+            f_last = np.argmax(np.abs(np.fft.rfft(last, 16000)))
+            assert sign * (f_last - f_first) > 0, (label, f_first, f_last)
+
+
+def test_average_spectrum_baseline_is_blind_to_order():
+    """A model of the average spectrum gets pitch right and order at chance: the set is built so."""
+    result = average_spectrum_baseline(make_clip_dataset(n_per_class=60, seed=0))
+    assert result["pairs"]["horn_low/horn_high"] >= 0.95                  # pitch is in the average spectrum
+    order = np.mean([result["pairs"][f"{a}/{b}"] for a, b in ORDER_PAIRS])
+    assert 0.25 <= order <= 0.75, result                                  # chance is 0.5; 36 test clips
+    assert result["accuracy"] <= 0.9, result                             # well short of a CNN (>= 0.95)
+    assert result["accuracy"] >= 0.6, result                             # but it does learn the rest
+
+
+def test_clip_tensors(small):
+    waves, lengths, labels = clip_tensors(small["validation"])
+    n = len(small["validation"])
+    assert waves.shape == (n, 16000) and waves.dtype == torch.float32
+    assert lengths.dtype == torch.int64 and labels.dtype == torch.int64 and labels.shape == (n,)
+    for i in range(n):
+        x = small["validation"][i]["audio"]["array"]
+        assert lengths[i] == x.shape[0]
+        assert torch.equal(waves[i, : x.shape[0]], torch.tensor(x))
+        assert (waves[i, x.shape[0]:] == 0).all()
+        assert labels[i] == small["validation"][i]["label"]
+    short, short_len, _ = clip_tensors(small["validation"], num_samples=4000)
+    assert short.shape == (n, 4000) and (short_len == 4000).all()
+    torch.testing.assert_close(short, waves[:, :4000])
+    sub = small["validation"].select([2, 0])
+    assert torch.equal(clip_tensors(sub)[0], waves[[2, 0]])
+
+
+def test_eight_khz_works():
+    ds = make_clip_dataset(n_per_class=3, sample_rate=8000)
+    waves, lengths, _ = clip_tensors(ds["test"])
+    assert waves.shape[1] == 8000 and torch.isfinite(waves).all() and lengths.max() <= 8000
+
+
+# ----------------------------------------------------------------------------
+# Scenes
+
+
+def test_scene_events(scenes):
+    seen = set()
+    for split in scenes:
+        for row in scenes[split]:
+            x, events = row["audio"]["array"], row["events"]
+            assert x.shape == (64000,) and np.isfinite(x).all() and np.abs(x).max() <= 1.0
+            assert row["n_events"] == len(events) >= 2
+            assert [e["onset"] for e in events] == sorted(e["onset"] for e in events)
+            for e in events:
+                assert e["label"] in SCENE_CLASSES and 0 <= e["onset"] < e["offset"] <= 4.0
+                seen.add(e["label"])
+                same = [f for f in events if f is not e and f["label"] == e["label"]]
+                assert all(f["offset"] <= e["onset"] or e["offset"] <= f["onset"] for f in same)
+    assert {"speaker_a", "speaker_b"} <= seen and len(seen) == len(SCENE_CLASSES)
+
+
+def test_scene_events_are_audible(scenes):
+    """Frames inside events are far louder (>= 20 dB) than frames where nothing happens."""
+    for row in scenes["train"]:
+        x = row["audio"]["array"]
+        active = np.zeros(x.shape[0], bool)
+        for e in row["events"]:
+            active[int(e["onset"] * 16000):int(e["offset"] * 16000)] = True
+        frames = x[: x.shape[0] // 160 * 160].reshape(-1, 160)
+        power = np.mean(frames**2, axis=1)
+        frame_active = active[: frames.shape[0] * 160].reshape(-1, 160).all(axis=1)
+        frame_quiet = ~active[: frames.shape[0] * 160].reshape(-1, 160).any(axis=1)
+        ratio_db = 10 * np.log10(np.median(power[frame_active]) / np.median(power[frame_quiet]))
+        assert ratio_db > 20.0, (row["scene_id"], ratio_db)
+
+
+def _f0(segment, sr=16000):
+    """Pitch by autocorrelation: the strongest lag between 2.5 and 16 ms."""
+    seg = segment - segment.mean()
+    ac = np.correlate(seg, seg, mode="full")[seg.shape[0] - 1:]
+    lo, hi = int(sr / 400), int(sr / 60)
+    return sr / (lo + np.argmax(ac[lo:hi]))
+
+
+def test_two_speakers_have_distinct_pitch():
+    pitches = {"speaker_a": [], "speaker_b": []}
+    for i in range(6):
+        x, events = make_scene(i, seconds=4.0)
+        for e in events:
+            others = [f for f in events if f is not e and f["onset"] < e["offset"] and e["onset"] < f["offset"]]
+            if e["label"] in pitches and not others:
+                mid = int((e["onset"] + e["offset"]) / 2 * 16000)
+                pitches[e["label"]].append(_f0(x[mid - 800:mid + 800]))
+    assert pitches["speaker_a"] and pitches["speaker_b"]
+    assert max(pitches["speaker_a"]) < 150 < min(pitches["speaker_b"]), pitches
+
+
+def test_scenes_are_deterministic(scenes):
+    again = make_scene_dataset(n_scenes=8, seed=0, seconds=4.0)
+    assert again["train"].with_format("arrow")[:].equals(scenes["train"].with_format("arrow")[:])
+    x, events = make_scene(3, seed=0, seconds=4.0)
+    row = scenes["train"][3]
+    assert x.tobytes() == row["audio"]["array"].tobytes() and events == row["events"]
+
+
+# ----------------------------------------------------------------------------
+# Bad arguments
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: make_clip_dataset(n_per_class=0), "n_per_class must be at least 3, got 0"),
+    (lambda: make_clip_dataset(n_per_class=-5), "n_per_class must be at least 3, got -5"),
+    (lambda: make_clip_dataset(n_per_class=2), "at least 3, got 2"),
+    (lambda: make_clip_dataset(n_per_class=2.5), "n_per_class must be an int, got 2.5"),
+    (lambda: make_clip_dataset(seed=-1), "seed must be at least 0, got -1"),
+    (lambda: make_clip_dataset(sample_rate=4000), "at least 8000 Hz .* got 4000"),
+    (lambda: make_clip_dataset(sample_rate=0), "sample_rate must be positive, got 0"),
+    (lambda: make_clip_dataset(classes=["horn_low", "trumpet"]), r"unknown: \['trumpet'\]"),
+    (lambda: make_clip_dataset(classes=[]), "classes must be distinct names"),
+    (lambda: make_clip("trumpet"), "unknown class 'trumpet'"),
+    (lambda: make_scene_dataset(n_scenes=0), "n_scenes must be at least 3, got 0"),
+    (lambda: make_scene_dataset(sample_rate=7999), "at least 8000 Hz .* got 7999"),
+    (lambda: make_scene(seconds=0.5), "seconds must be between 2.0 and 60.0, got 0.5"),
+    (lambda: clip_tensors({"train": []}), "needs one split"),
+])
+def test_bad_arguments(call, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        call()
+
+
+def test_clip_tensors_bad_num_samples(small):
+    with pytest.raises(ValueError, match="num_samples must be a positive int, got 0"):
+        clip_tensors(small["test"], num_samples=0)
+    with pytest.raises(ValueError, match="no 'label' column"):
+        clip_tensors(small["test"].remove_columns("label"))
+
+
+def test_subset_of_classes():
+    ds = make_clip_dataset(n_per_class=3, classes=["chirp_up", "chirp_down"])
+    assert ds["train"].features["label"].names == ["chirp_up", "chirp_down"]
+    assert sorted(set(ds["train"]["clip_id"])) == sorted(f"{c}_{i:04d}" for c in ("chirp_up", "chirp_down") for i in range(1))
+
+
+# ----------------------------------------------------------------------------
+# The audiofolder cache
+
+
+def test_audiofolder_round_trip_with_datasets(tmp_path, monkeypatch, small):
+    """What we write, datasets' own "audiofolder" reader finds: splits, files, labels, metadata.
+
+    datasets >= 4 imports torchcodec to *build* any Audio column, even undecoded;
+    torchcodec needs FFmpeg, absent here, so the test puts an empty stand-in
+    module in its place and decodes the files with soundfile.
+    """
+    import sys
+    import types
+
+    import soundfile as sf
+    from datasets import Audio, load_dataset
+
+    from course_utils.data.cache import load_audiofolder, save_audiofolder
+
+    folder = save_audiofolder(small, tmp_path / "clips")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clips"]  # no temporary folder left behind
+    stub = types.ModuleType("torchcodec")
+    stub.encoders = types.ModuleType("torchcodec.encoders")
+    stub.encoders.AudioEncoder = None  # never called: the reader only records file paths
+    monkeypatch.setitem(sys.modules, "torchcodec", stub)
+    monkeypatch.setitem(sys.modules, "torchcodec.encoders", stub.encoders)
+    hf = load_dataset("audiofolder", data_dir=str(folder), cache_dir=str(tmp_path / "hf_cache"))
+    assert sorted(hf) == sorted(small)
+    for split in small:
+        hf_split = hf[split].cast_column("audio", Audio(decode=False))
+        assert len(hf_split) == len(small[split])
+        ours = {row["clip_id"]: row for row in small[split]}
+        for row in hf_split:
+            original = ours[row["clip_id"]]
+            data, sr = sf.read(row["audio"]["path"], dtype="float32")
+            assert sr == 16000 and data.tobytes() == original["audio"]["array"].tobytes()
+            assert row["label"] == CLIP_CLASSES[original["label"]]
+            assert abs(row["snr_db"] - original["snr_db"]) < 1e-4
+    # And our own soundfile reader gives back exactly the dataset we wrote.
+    back = load_audiofolder(folder)
+    for split in small:
+        assert back[split].features == small[split].features
+        assert back[split].with_format("arrow")[:].equals(small[split].with_format("arrow")[:])
+
+
+def test_scene_folder_keeps_events(tmp_path):
+    from course_utils.data.cache import load_audiofolder, scene_folder
+
+    folder = scene_folder(n_scenes=3, seconds=2.0, root=tmp_path)
+    assert (folder / "train" / "metadata.jsonl").exists()
+    back = load_audiofolder(folder)
+    original = make_scene_dataset(n_scenes=3, seconds=2.0)
+    assert back["test"][0]["events"] == original["test"][0]["events"]
+    assert back["test"][0]["audio"]["array"].tobytes() == original["test"][0]["audio"]["array"].tobytes()
+
+
+def test_clip_folder_is_cached_and_rebuilt_when_the_generator_changes(tmp_path, monkeypatch):
+    import json
+
+    from course_utils.data import cache
+
+    folder = cache.clip_folder(n_per_class=3, root=tmp_path)
+    stamp = (folder / "dataset.json").stat().st_mtime_ns
+    assert cache.clip_folder(n_per_class=3, root=tmp_path) == folder
+    assert (folder / "dataset.json").stat().st_mtime_ns == stamp  # reused, not rewritten
+    monkeypatch.setattr(cache, "GENERATOR_VERSION", "999")
+    assert cache.clip_folder(n_per_class=3, root=tmp_path) == folder
+    assert json.loads((folder / "dataset.json").read_text())["generator_version"] == "999"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [folder.name]  # old copy removed, nothing half-written
+    assert cache.clip_folder(n_per_class=4, root=tmp_path) != folder  # other parameters, other folder
+
+
+def test_load_audiofolder_errors(tmp_path):
+    from course_utils.data.cache import load_audiofolder
+
+    with pytest.raises(ValueError, match="no dataset folder at"):
+        load_audiofolder(tmp_path / "missing")
+    (tmp_path / "empty" / "train").mkdir(parents=True)
+    with pytest.raises(ValueError, match="has no metadata.csv or metadata.jsonl"):
+        load_audiofolder(tmp_path / "empty")
