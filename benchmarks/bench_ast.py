@@ -18,13 +18,13 @@ every op's allocations and frees (`course_utils.models.ast.peak_memory_mib`).
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
-import time
 
 import torch
 
 from course_utils.models.ast import peak_memory_mib
+
+from _common import add_common_args, describe_device, setup, time_side_by_side  # benchmarks/_common.py
 
 SAMPLE_RATE = 16000
 
@@ -40,7 +40,7 @@ def make_config(name: str, max_length: int):
     raise ValueError(f"--config must be 'small' or 'base', got {name!r}")
 
 
-def build(config_name: str, seconds: float, device: str):
+def build(config_name: str, seconds: float, device: torch.device):
     """(course AST, transformers AST, fbank input) with identical random weights."""
     from transformers import ASTForAudioClassification
 
@@ -67,13 +67,8 @@ def run(model, x, which: str):
     return model(x)
 
 
-def sync(device: str) -> None:
-    if device.startswith("cuda"):
-        torch.cuda.synchronize()
-
-
 @torch.no_grad()
-def forward_peak_mib(config_name: str, seconds: float, device: str, which: str) -> float:
+def forward_peak_mib(config_name: str, seconds: float, device: torch.device, which: str) -> float:
     ours, hf, x = build(config_name, seconds, device)
     model = hf if which == "transformers" else ours
     run(model, x, which)  # warm-up: kernels, workspaces, lazy initialisation
@@ -81,47 +76,35 @@ def forward_peak_mib(config_name: str, seconds: float, device: str, which: str) 
 
 
 @torch.no_grad()
-def time_ms(config_name: str, seconds: float, device: str, repeats: int) -> tuple[int, dict[str, float], float]:
+def time_ms(config_name: str, seconds: float, device: torch.device, repeats: int
+            ) -> tuple[int, dict[str, float], float]:
     ours, hf, x = build(config_name, seconds, device)
     models = {"course": ours, "course+weights": ours, "transformers": hf}
     diff = (run(ours, x, "course") - run(hf, x, "transformers")).abs().max().item()
-    times = {k: [] for k in models}
-    for k, m in models.items():  # warm-up
-        run(m, x, k)
-    for _ in range(repeats):  # alternate, so that a burst of load hits all three alike
-        for k, m in models.items():
-            sync(device)
-            start = time.perf_counter()
-            run(m, x, k)
-            sync(device)
-            times[k].append(1000 * (time.perf_counter() - start))
+    calls = {k: (lambda m=m, k=k: run(m, x, k)) for k, m in models.items()}
+    seconds_per_call = time_side_by_side(calls, repeats, device)  # alternating: load hits all three alike
     tokens = 2 + ours.grid[0] * ours.grid[1]
-    return tokens, {k: statistics.median(v) for k, v in times.items()}, diff
+    return tokens, {k: 1000 * s for k, s in seconds_per_call.items()}, diff
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--device", default="cpu")
+    add_common_args(ap, repeats=5)
     ap.add_argument("--config", default="small", choices=["small", "base"])
     ap.add_argument("--seconds", type=float, nargs="+", default=[1, 2, 5, 10])
-    ap.add_argument("--repeats", type=int, default=5)
-    ap.add_argument("--threads", type=int, default=torch.get_num_threads())
     args = ap.parse_args()
-    torch.set_num_threads(args.threads)
-    if args.device.startswith("cuda") and not torch.cuda.is_available():
-        raise SystemExit("--device cuda asked for, but CUDA is not available here")
+    device = setup(ap, args)
 
-    name = torch.cuda.get_device_name(args.device) if args.device.startswith("cuda") else "CPU"
-    print(f"device: {args.device} ({name}), torch threads: {torch.get_num_threads()}, config: {args.config}, "
+    print(f"device: {describe_device(device)}, torch threads: {torch.get_num_threads()}, config: {args.config}, "
           f"batch 1, medians of {args.repeats}\n")
     print("| clip (s) | tokens | course ms | course + weights ms | transformers ms | course / transformers "
           "| course peak MiB | + weights peak MiB | transformers peak MiB | max logit diff |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     for seconds in args.seconds:
-        tokens, ms, diff = time_ms(args.config, seconds, args.device, args.repeats)
+        tokens, ms, diff = time_ms(args.config, seconds, device, args.repeats)
         if diff > 1e-3:
             raise SystemExit(f"the course AST and transformers disagree at {seconds} s: max |diff| = {diff}")
-        mem = {k: forward_peak_mib(args.config, seconds, args.device, k)
+        mem = {k: forward_peak_mib(args.config, seconds, device, k)
                for k in ("course", "course+weights", "transformers")}
         print(f"| {seconds:g} | {tokens} | {ms['course']:.1f} | {ms['course+weights']:.1f} | "
               f"{ms['transformers']:.1f} | {ms['course'] / ms['transformers']:.2f} | {mem['course']:.0f} | "

@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import argparse
 import math
-import statistics
-import time
 
 import torch
 import torchaudio.transforms as T
 
 from course_utils import augment as A
+
+from _common import add_common_args, describe_device, setup, time_side_by_side  # benchmarks/_common.py
 
 SR = 16000
 
@@ -35,16 +35,6 @@ def make_clips(n: int, seed: int = 0) -> torch.Tensor:
     f0 = 100 + 900 * torch.rand(n, 1, generator=g)
     tone = sum(torch.sin(2 * math.pi * k * f0 * t) / k for k in range(1, 4))
     return (0.2 * tone + 0.05 * torch.randn(n, SR, generator=g)).float()
-
-
-def timed(fn, device: torch.device) -> float:
-    if device.type == "cuda":
-        torch.cuda.synchronize()
-    start = time.perf_counter()
-    fn()
-    if device.type == "cuda":
-        torch.cuda.synchronize()
-    return time.perf_counter() - start
 
 
 def transforms(g: torch.Generator, ta_masks) -> dict:
@@ -71,31 +61,21 @@ def transforms(g: torch.Generator, ta_masks) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--device", default="cpu")
-    parser.add_argument("--clips", type=int, default=64)
-    parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: torch's)")
+    add_common_args(parser, repeats=5, clips=64)
     args = parser.parse_args()
-    if args.clips < 1 or args.repeats < 1:
-        parser.error("--clips and --repeats must be positive")
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    device = torch.device(args.device)
+    device = setup(parser, args)
 
     waves = make_clips(args.clips).to(device)  # (clips, 16000)
     specs = torch.randn(args.clips, 128, 1024, generator=torch.Generator().manual_seed(1)).to(device)  # AST-sized
     ta_masks = torch.nn.Sequential(T.FrequencyMasking(48, iid_masks=True), T.TimeMasking(192, iid_masks=True))
     table = transforms(torch.Generator().manual_seed(0), ta_masks)
-    times: dict[str, list[float]] = {name: [] for name in table}
-    for round_ in range(args.repeats + 1):  # round 0 warms up (kernels, caches)
-        for name, (kind, fn) in table.items():
-            x = waves if kind == "wave" else specs
-            seconds = timed(lambda: fn(x), device)
-            if round_:
-                times[name].append(seconds)
+    inputs = {"wave": waves, "spec": specs}
+    calls = {name: (lambda fn=fn, x=inputs[kind]: fn(x)) for name, (kind, fn) in table.items()}
+    seconds = time_side_by_side(calls, args.repeats, device)  # a warm-up round (kernels, caches), then the rounds
 
-    rate = {name: args.clips / statistics.median(t) for name, t in times.items()}
-    print(f"device: {device}, {args.clips} clips, median of {args.repeats} rounds, torch threads {torch.get_num_threads()}\n")
+    rate = {name: args.clips / s for name, s in seconds.items()}
+    print(f"device: {describe_device(device)}, {args.clips} clips, median of {args.repeats} rounds, "
+          f"torch threads {torch.get_num_threads()}\n")
     print("| transform | input | clips/s | ms per batch |")
     print("| --- | --- | ---: | ---: |")
     for name, (kind, _) in table.items():

@@ -13,14 +13,15 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import time
 
 import torch
 
 from course_utils.data import CLIP_CLASSES, clip_tensors, make_clip_dataset
-from course_utils.env import get_device, seed_everything
+from course_utils.env import seed_everything
 from course_utils.models.cnn import ImageModelClassifier, SpectrogramCNN, count_parameters, tiny_resnet_config
 from course_utils.train import evaluate, fit
+
+from _common import add_common_args, describe_device, setup, timed_call  # benchmarks/_common.py
 
 
 def models():
@@ -37,18 +38,12 @@ def models():
     }
 
 
-def sync(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize()
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--device", default=None, help="cpu, cuda or mps (default: cpu)")
+    add_common_args(ap, repeats=3)
     ap.add_argument("--epochs", type=int, default=12)
-    ap.add_argument("--repeats", type=int, default=3)
     args = ap.parse_args()
-    device = get_device(args.device or "cpu")
+    device = setup(ap, args)
     ds = make_clip_dataset()
     train, val, test = (clip_tensors(ds[s]) for s in ("train", "validation", "test"))
     train, val, test = ((x, y) for x, _, y in (train, val, test))
@@ -58,24 +53,17 @@ def main() -> None:
         for r in range(args.repeats):
             seed_everything(r)
             model = build()
-            sync(device)
-            start = time.perf_counter()
-            history = fit(model, train, val, epochs=args.epochs, lr=3e-3, batch_size=32, seed=r, device=device,
-                          progress=False)
-            sync(device)
-            seconds = time.perf_counter() - start
-            sync(device)
-            t0 = time.perf_counter()
-            scores = evaluate(model, test, batch_size=150)
-            sync(device)
-            infer = test[0].shape[0] / (time.perf_counter() - t0)
+            seconds, history = timed_call(lambda: fit(model, train, val, epochs=args.epochs, lr=3e-3, batch_size=32,
+                                                      seed=r, device=device, progress=False), device)
+            infer_s, scores = timed_call(lambda: evaluate(model, test, batch_size=150), device)
+            infer = test[0].shape[0] / infer_s
             runs.append((scores["accuracy"], seconds, history.train_samples / seconds, infer))
         med = [statistics.median(v) for v in zip(*runs)]
         rows.append((name, count_parameters(model), *med, min(r[0] for r in runs)))
     base = rows[0][3]
-    print(f"Device: {device.type}" + (f" ({torch.cuda.get_device_name(device)})" if device.type == "cuda" else "")
-          + f", torch {torch.__version__}, {torch.get_num_threads()} threads; {args.epochs} epochs on "
-          f"{train[0].shape[0]} clips, batch 32; medians of {args.repeats} runs (seeds 0..{args.repeats - 1})\n")
+    print(f"Device: {describe_device(device)}, torch {torch.__version__}, {torch.get_num_threads()} threads; "
+          f"{args.epochs} epochs on {train[0].shape[0]} clips, batch 32; medians of {args.repeats} runs "
+          f"(seeds 0..{args.repeats - 1})\n")
     print("| model | params | test acc (median / min) | train time (s) | vs first | train clips/s | inference clips/s |")
     print("|---|---|---|---|---|---|---|")
     for name, params, acc, seconds, train_rate, infer_rate, acc_min in rows:

@@ -20,8 +20,10 @@ import torch
 from course_utils.data import ORDER_PAIRS, make_clip_dataset, make_scene_dataset
 from course_utils.data.baseline import average_spectrum_baseline
 
+from _common import add_common_args, setup  # benchmarks/_common.py
 
-def timed(fn, repeats: int) -> tuple[float, float, object]:
+
+def wall_and_cpu(fn, repeats: int) -> tuple[float, float, object]:
     """Median wall and CPU seconds of `fn()` over `repeats` runs, and the last result."""
     walls, cpus, result = [], [], None
     for _ in range(repeats):
@@ -34,16 +36,17 @@ def timed(fn, repeats: int) -> tuple[float, float, object]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--repeats", type=int, default=3)
+    add_common_args(ap, repeats=3, with_device=False)  # data is made on the CPU
     ap.add_argument("--n-per-class", type=int, default=100)
     ap.add_argument("--n-scenes", type=int, default=100)
     ap.add_argument("--seconds", type=float, default=5.0)
     args = ap.parse_args()
+    setup(ap, args)
 
-    clip_wall, clip_cpu, clips = timed(lambda: make_clip_dataset(n_per_class=args.n_per_class), args.repeats)
+    clip_wall, clip_cpu, clips = wall_and_cpu(lambda: make_clip_dataset(n_per_class=args.n_per_class), args.repeats)
     n_clips = sum(len(clips[s]) for s in clips)
     clip_audio = sum(float(sum(clips[s]["duration_s"])) for s in clips)
-    scene_wall, scene_cpu, scenes = timed(
+    scene_wall, scene_cpu, scenes = wall_and_cpu(
         lambda: make_scene_dataset(n_scenes=args.n_scenes, seconds=args.seconds), args.repeats)
     n_scenes = sum(len(scenes[s]) for s in scenes)
     n_events = sum(int(sum(scenes[s]["n_events"])) for s in scenes)

@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import statistics
-import time
 
 import librosa
 import numpy as np
@@ -32,6 +30,8 @@ import torchaudio.compliance.kaldi as ta_kaldi
 from transformers import ASTFeatureExtractor
 
 from course_utils.features import ASTFeatures, LogMel, kaldi_fbank
+
+from _common import add_common_args, setup, time_side_by_side  # benchmarks/_common.py
 
 SR = 16000
 
@@ -51,34 +51,14 @@ def logmel_flops(frames: int, n_fft: int = 400, n_mels: int = 64) -> float:
 
 def matmul_rate(device: torch.device, size: int = 2048, repeats: int = 5) -> float:
     a, b = torch.randn(size, size, device=device), torch.randn(size, size, device=device)
-    times = []
-    for _ in range(repeats + 1):
-        times.append(timed(lambda: a @ b, device))
-    return 2 * size ** 3 / statistics.median(times[1:])
-
-
-def timed(fn, device: torch.device) -> float:
-    if device.type == "cuda":
-        torch.cuda.synchronize()
-    start = time.perf_counter()
-    fn()
-    if device.type == "cuda":
-        torch.cuda.synchronize()
-    return time.perf_counter() - start
+    return 2 * size ** 3 / time_side_by_side({"matmul": lambda: a @ b}, repeats, device)["matmul"]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--device", default="cpu")
-    parser.add_argument("--clips", type=int, default=256)
-    parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: torch's)")
+    add_common_args(parser, repeats=5, clips=256)
     args = parser.parse_args()
-    if args.clips < 1 or args.repeats < 1:
-        parser.error("--clips and --repeats must be positive")
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    device = torch.device(args.device)
+    device = setup(parser, args)
     cpu = torch.device("cpu")
 
     clips = make_clips(args.clips)
@@ -117,15 +97,10 @@ def main() -> None:
     rates = {"cpu": matmul_rate(cpu)}
     if device.type != "cpu":
         rates[device.type] = matmul_rate(device)
-    times: dict[str, list[float]] = {name: [] for name in methods}
-    with torch.inference_mode():
-        for fn, dev, _, _ in methods.values():  # warm up (FFT plans, caches, CUDA kernels)
-            timed(fn, dev)
-        for _ in range(args.repeats):
-            for name, (fn, dev, _, _) in methods.items():
-                times[name].append(timed(fn, dev))
+    with torch.inference_mode():  # one warm-up round (FFT plans, caches, CUDA kernels), then the timed rounds
+        seconds = time_side_by_side({name: fn for name, (fn, *_) in methods.items()}, args.repeats, device)
 
-    speed = {name: args.clips / statistics.median(t) for name, t in times.items()}
+    speed = {name: args.clips / s for name, s in seconds.items()}
     baseline = {"log-mel": speed["torchaudio MelSpectrogram + AmplitudeToDB (batched)"],
                 "ast": speed["transformers ASTFeatureExtractor"]}
     baseline_name = {"log-mel": "torchaudio", "ast": "ASTFeatureExtractor"}

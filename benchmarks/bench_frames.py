@@ -13,23 +13,24 @@ event F1 (onset +-200 ms) on the test scenes before and after post-processing
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
 
 import torch
 from torch.utils.data import TensorDataset
 
-from course_utils.data import SCENE_CLASSES, make_scene_dataset
-from course_utils.env import get_device, seed_everything
+from course_utils.data import SCENE_CLASSES, make_scene_dataset, scene_tensors
+from course_utils.env import seed_everything
 from course_utils.frames import (event_scores_over_clips, events_to_frame_labels, frame_labels_to_events,
                                  frame_scores, hop_seconds, num_frames, postprocess, predict_frame_probabilities)
 from course_utils.models.wav2vec2 import Wav2Vec2FrameClassifier, tiny_wav2vec2_config
 from course_utils.train import fit
 
+from _common import (add_common_args, describe_device, setup, time_side_by_side,  # benchmarks/_common.py
+                     timed, timed_call)
+
 
 def split_tensors(scenes, split, config, hop):
-    waves = torch.stack([torch.tensor(a["array"], dtype=torch.float32) for a in scenes[split]["audio"]])  # (N, S)
-    events = list(scenes[split]["events"])
+    """(waveforms (N, S), events, frame targets (N, T, C)) of one split."""
+    waves, events = scene_tensors(scenes[split])  # (N, S), N lists of events
     T = num_frames(config, waves.shape[1])
     targets = torch.stack([events_to_frame_labels(e, T, hop, SCENE_CLASSES) for e in events])  # (N, T, C)
     return waves, events, targets
@@ -42,20 +43,14 @@ def event_f1(active, events, hop):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--device", default=None, help="cpu or cuda (default: course_utils.env.get_device())")
+    add_common_args(parser, repeats=5, device=None)
     parser.add_argument("--n-scenes", type=int, default=300)
     parser.add_argument("--epochs", type=int, default=8)
-    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
-    parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
-    device = torch.device(args.device) if args.device else get_device()
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    device = setup(parser, args)
 
     seed_everything(0)
-    t0 = time.perf_counter()
-    scenes = make_scene_dataset(n_scenes=args.n_scenes, seed=0)
-    gen_s = time.perf_counter() - t0
+    gen_s, scenes = timed_call(lambda: make_scene_dataset(n_scenes=args.n_scenes, seed=0), torch.device("cpu"))
     config = tiny_wav2vec2_config()
     hop = hop_seconds(config)
     train_w, _, train_y = split_tensors(scenes, "train", config, hop)
@@ -65,11 +60,10 @@ def main() -> None:
     seed_everything(0)
     model = Wav2Vec2FrameClassifier(config, SCENE_CLASSES, multi_label=True, num_samples=train_w.shape[1],
                                     do_normalize=True)
-    t0 = time.perf_counter()
-    history = fit(model, TensorDataset(train_w, train_y), epochs=args.epochs, lr=3e-3, batch_size=4,
-                  loss_fn=lambda logits, targets: model.head.loss(logits, targets), device=device, seed=0,
-                  progress=False)
-    train_s = time.perf_counter() - t0
+    train_s, history = timed_call(
+        lambda: fit(model, TensorDataset(train_w, train_y), epochs=args.epochs, lr=3e-3, batch_size=4,
+                    loss_fn=lambda logits, targets: model.head.loss(logits, targets), device=device, seed=0,
+                    progress=False), device)
 
     val_p = predict_frame_probabilities(model, val_w)
     grid = [dict(median=m, on_threshold=0.5, off_threshold=off, min_duration=d, min_gap=g)
@@ -83,22 +77,12 @@ def main() -> None:
 
     # inference speed: frames per second over the test set, median of repeats
     frames = test_w.shape[0] * test_y.shape[1]
-    times = []
-    for _ in range(args.repeats):
-        if device.type == "cuda":
-            torch.cuda.synchronize()
-        t0 = time.perf_counter()
-        predict_frame_probabilities(model, test_w, batch_size=16)
-        if device.type == "cuda":
-            torch.cuda.synchronize()
-        times.append(time.perf_counter() - t0)
-    infer_s = statistics.median(times)
-    t0 = time.perf_counter()
-    postprocess(test_p, **best)
-    post_s = time.perf_counter() - t0
+    infer_s = time_side_by_side({"predict": lambda: predict_frame_probabilities(model, test_w, batch_size=16)},
+                                args.repeats, device, warmup=0)["predict"]  # test_p above was the warm-up
+    post_s = timed(lambda: postprocess(test_p, **best), test_p.device)
 
     n_train = train_w.shape[0]
-    print(f"device: {device} ({torch.cuda.get_device_name(device) if device.type == 'cuda' else 'cpu'}), "
+    print(f"device: {describe_device(device)}, "
           f"torch threads {torch.get_num_threads()}; {args.n_scenes} scenes of 5 s (generated in {gen_s:.1f} s), "
           f"{n_train} for training; post-processing chosen on validation: {best}\n")
     print("| measure | value |")

@@ -16,35 +16,16 @@ Prints Markdown tables; paste them into BENCHMARKS.md.
 from __future__ import annotations
 
 import argparse
-import statistics
 import time
 
 import torch
 from transformers import Wav2Vec2Config, Wav2Vec2ForSequenceClassification
 
-from course_utils.env import get_device, seed_everything
+from course_utils.env import seed_everything
 from course_utils.models.heads import lengths_to_mask
 from course_utils.models.wav2vec2 import Wav2Vec2Classifier, count_parameters, tiny_wav2vec2_config
 
-
-def _sync(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize()
-
-
-def time_side_by_side(calls: dict, repeats: int, device: torch.device) -> dict[str, float]:
-    """Median seconds per call, the calls alternating so both see the same machine load."""
-    for fn in calls.values():  # warm-up
-        fn()
-    times = {name: [] for name in calls}
-    for _ in range(repeats):
-        for name, fn in calls.items():
-            _sync(device)
-            start = time.perf_counter()
-            fn()
-            _sync(device)
-            times[name].append(time.perf_counter() - start)
-    return {name: statistics.median(t) for name, t in times.items()}
+from _common import add_common_args, describe_device, setup, time_side_by_side  # benchmarks/_common.py
 
 
 def forward_rows(name: str, config: Wav2Vec2Config, batch: int, seconds: float, repeats: int,
@@ -86,13 +67,12 @@ def train_row(device: torch.device) -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--device", default=None, help="cpu / cuda / mps (default: course_utils.env.get_device())")
-    ap.add_argument("--repeats", type=int, default=7)
+    add_common_args(ap, repeats=7, device=None)
     ap.add_argument("--no-base", action="store_true", help="skip the 95 M-parameter base architecture")
     ap.add_argument("--no-train", action="store_true", help="skip the training run")
     args = ap.parse_args()
-    device = get_device(args.device)
-    print(f"device: {device}, torch threads: {torch.get_num_threads()}\n")
+    device = setup(ap, args)
+    print(f"device: {describe_device(device)}, torch threads: {torch.get_num_threads()}\n")
     print("| config | parameters | batch | course (ms) | transformers (ms) | ratio | max abs logit diff |")
     print("|---|---|---|---|---|---|---|")
     print(forward_rows("course tiny", tiny_wav2vec2_config(), 32, 1.0, args.repeats, device), flush=True)

@@ -11,6 +11,8 @@ One module per idea; the notebooks import from here and never copy code:
     models      cnn, ast, heads (pooling, sequence and frame heads)
     augment     waveform and spectrogram augmentations
     train       fit / evaluate / predict, checkpoints
+    longaudio   sliding-window and chunked inference on recordings of any length
+    compare     the CNN / AST / Wav2Vec2 comparison behind notebook 08
 """
 
 __version__ = "0.1.0"

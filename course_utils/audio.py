@@ -57,7 +57,8 @@ def check_sample_rate(sample_rate: int, expected: int | None = None, *, name: st
     return rate
 
 
-def validate_waveform(waveform, *, name: str = "waveform", allow_batch: bool = False) -> torch.Tensor:
+def validate_waveform(waveform, *, name: str = "waveform", allow_batch: bool = False,
+                      keep_float64: bool = False) -> torch.Tensor:
     """Check a waveform and return it as a float32 tensor (same shape).
 
     Accepts a tensor or a numpy array of floats, shaped `(samples,)`, or
@@ -65,7 +66,15 @@ def validate_waveform(waveform, *, name: str = "waveform", allow_batch: bool = F
     for something that is not an array at all) for: the wrong number of
     dimensions, integer samples (PCM counts, not [-1, 1] floats), no samples,
     NaN or Inf. A silent clip (all zeros) is valid audio.
+
+    float32 is the course's dtype: float16, bfloat16 and float64 become
+    float32, because the models' weights are float32. `keep_float64=True` is
+    for code that also runs in double precision (the features, checked with
+    `torch.autograd.gradcheck`): then a float64 *tensor* stays float64, while
+    a float64 numpy array still becomes float32, since float64 there is just
+    numpy's default (librosa, datasets), not a choice.
     """
+    keep_float64 = keep_float64 and isinstance(waveform, torch.Tensor) and waveform.dtype == torch.float64
     if isinstance(waveform, np.ndarray):
         if waveform.dtype.kind not in "fiub":
             raise TypeError(f"{name} must hold numbers, got a numpy array of dtype {waveform.dtype}")
@@ -88,7 +97,7 @@ def validate_waveform(waveform, *, name: str = "waveform", allow_batch: bool = F
     if not torch.isfinite(waveform).all():
         bad = int((~torch.isfinite(waveform)).sum())
         raise ValueError(f"{name} contains {bad} NaN or Inf samples")
-    return waveform.to(torch.float32)
+    return waveform if keep_float64 else waveform.to(torch.float32)
 
 
 # ----------------------------------------------------------------------------

@@ -45,11 +45,15 @@ def get_device(prefer: str | None = None) -> torch.device:
     """
     wanted = prefer or os.environ.get(DEVICE_ENV_VAR)
     if wanted:
-        device = torch.device(wanted)
+        source = f"device {wanted!r} was asked for" if prefer else f"{DEVICE_ENV_VAR}={wanted!r}"
+        try:
+            device = torch.device(wanted)
+        except RuntimeError as exc:
+            raise ValueError(f"{source}, which is not a device name (try cpu, cuda, cuda:1 or mps)") from exc
         if device.type == "cuda" and not torch.cuda.is_available():
-            raise RuntimeError(f"{DEVICE_ENV_VAR}={wanted!r} but CUDA is not available on this machine")
+            raise RuntimeError(f"{source} but CUDA is not available on this machine")
         if device.type == "mps" and not _mps_available():
-            raise RuntimeError(f"{DEVICE_ENV_VAR}={wanted!r} but MPS is not available on this machine")
+            raise RuntimeError(f"{source} but MPS is not available on this machine")
         return device
     if torch.cuda.is_available():
         return torch.device("cuda")

@@ -23,8 +23,9 @@ but batched and on the GPU.
     >>> fbank = ast_features(waves)                             # (batch, 1024, 128) normalised
 
 Every function accepts `(samples,)` or `(batch, samples)` and returns the same
-leading shape. Inputs are checked by `course_utils.audio.validate_waveform`;
-bad parameters raise a ValueError that names the parameter.
+leading shape. Inputs are checked by `course_utils.audio.validate_waveform`
+(float32, but a float64 tensor is kept, so gradcheck can run); bad
+parameters raise a ValueError that names the parameter.
 """
 
 from __future__ import annotations
@@ -39,14 +40,6 @@ from course_utils.audio import check_sample_rate, validate_waveform
 
 # ----------------------------------------------------------------------------
 # Checks shared by every function below
-
-
-def _check_waveform(waveform) -> torch.Tensor:
-    """Validate `(samples,)` or `(batch, samples)`; keep float64 (for gradcheck), else float32."""
-    checked = validate_waveform(waveform, allow_batch=True)
-    if isinstance(waveform, torch.Tensor) and waveform.dtype == torch.float64:
-        return waveform
-    return checked
 
 
 def _check_positive_int(value, name: str) -> int:
@@ -136,7 +129,7 @@ def stft_from_frames(waveform, n_fft: int = 400, hop_length: int = 160, win_leng
 
     Returns complex `(..., n_fft // 2 + 1, frames)`.
     """
-    waveform = _check_waveform(waveform)
+    waveform = validate_waveform(waveform, allow_batch=True, keep_float64=True)
     win_length = _check_stft_params(n_fft, hop_length, win_length)
     _check_length(waveform.shape[-1], n_fft, center, pad_mode)
     frames = frame_signal(waveform, n_fft, hop_length, center, pad_mode)        # (..., frames, n_fft)
@@ -153,7 +146,7 @@ def stft(waveform, n_fft: int = 400, hop_length: int = 160, win_length: int | No
     `t * hop_length` with zero padding (`pad_mode="constant"`; torchaudio uses
     "reflect"), no normalisation.
     """
-    waveform = _check_waveform(waveform)
+    waveform = validate_waveform(waveform, allow_batch=True, keep_float64=True)
     win_length = _check_stft_params(n_fft, hop_length, win_length)
     _check_length(waveform.shape[-1], n_fft, center, pad_mode)
     w = get_window(window, win_length, n_fft, device=waveform.device, dtype=waveform.dtype)
@@ -337,7 +330,7 @@ def log_mel_spectrogram(waveform, sample_rate: int = 16000, n_fft: int = 400, ho
     norm=norm), top_db=top_db)`, and torchaudio's MelSpectrogram + AmplitudeToDB
     with `pad_mode="reflect"` (torchaudio's padding).
     """
-    waveform = _check_waveform(waveform)
+    waveform = validate_waveform(waveform, allow_batch=True, keep_float64=True)
     win_length = _check_stft_params(n_fft, hop_length, win_length)
     w = get_window(window, win_length, n_fft, device=waveform.device, dtype=waveform.dtype)
     fb = mel_filterbank(n_fft // 2 + 1, n_mels, sample_rate, f_min, f_max, mel_scale, norm,
@@ -370,7 +363,7 @@ class LogMel(nn.Module):
         return 1 + num_samples // self.hop_length if self.center else 1 + (num_samples - self.n_fft) // self.hop_length
 
     def forward(self, waveform: torch.Tensor) -> torch.Tensor:
-        waveform = _check_waveform(waveform)
+        waveform = validate_waveform(waveform, allow_batch=True, keep_float64=True)
         return _log_mel(waveform, self.window.to(waveform.dtype), self.filterbank.to(waveform.dtype), self.n_fft,
                         self.hop_length, self.center, self.pad_mode, self.top_db)
 
@@ -493,7 +486,7 @@ def kaldi_fbank(waveform, sample_rate: int = 16000, num_mel_bins: int = 128, fra
     num_mel_bins=num_mel_bins, window_type="hanning")` (the call ASTFeatureExtractor
     makes), batched. Note the layout: time first, like Kaldi and AST.
     """
-    waveform = _check_waveform(waveform)
+    waveform = validate_waveform(waveform, allow_batch=True, keep_float64=True)
     if not 0.0 <= preemphasis <= 1.0:
         raise ValueError(f"preemphasis must be in [0, 1], got {preemphasis!r}")
     frame_length, frame_shift, n_fft = _frame_sizes(sample_rate, frame_length_ms, frame_shift_ms)
@@ -548,7 +541,7 @@ def ast_features(waveform, sample_rate: int = 16000, num_mel_bins: int = 128, ma
     clip's true length in a zero-padded batch: frames past it become padding,
     exactly as if the clip had gone through the extractor alone.
     """
-    waveform = _check_waveform(waveform)
+    waveform = validate_waveform(waveform, allow_batch=True, keep_float64=True)
     _check_positive_int(max_length, "max_length")
     if std <= 0:
         raise ValueError(f"std must be positive, got {std!r}")
@@ -580,7 +573,7 @@ class ASTFeatures(nn.Module):
         return 1 + (num_samples - self.frame_length) // self.frame_shift
 
     def forward(self, waveform: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
-        waveform = _check_waveform(waveform)
+        waveform = validate_waveform(waveform, allow_batch=True, keep_float64=True)
         fbank = _kaldi_fbank(waveform, self.window.to(waveform.dtype), self.banks.to(waveform.dtype),
                              self.frame_length, self.frame_shift, 0.97)     # (batch, frames, num_mel_bins)
         valid = _valid_frames(lengths, waveform, self.frame_length, self.frame_shift)

@@ -162,9 +162,31 @@ def test_validate_waveform_names_the_argument_and_converts():
     with pytest.raises(ValueError, match="query_clip is empty"):
         validate_waveform(torch.zeros(0), name="query_clip")
     out = validate_waveform(np.zeros((3, 10), dtype=np.float64), allow_batch=True)
-    assert out.dtype == torch.float32 and out.shape == (3, 10)
+    assert out.dtype == torch.float32 and out.shape == (3, 10)  # numpy's default float64 is not a choice
     silent = torch.zeros(16000)
     assert validate_waveform(silent) is silent
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.float16, torch.bfloat16])
+def test_validate_waveform_dtypes(dtype):
+    wave = (0.25 * torch.ones(2, 8)).to(dtype)
+    out = validate_waveform(wave, allow_batch=True)  # float32: the models' dtype
+    assert out.dtype == torch.float32 and out.shape == (2, 8)
+    torch.testing.assert_close(out, torch.full((2, 8), 0.25))
+    kept = validate_waveform(wave, allow_batch=True, keep_float64=True)  # a float64 tensor stays float64 (gradcheck)
+    assert kept.dtype == (torch.float64 if dtype == torch.float64 else torch.float32)
+    if dtype in (torch.float32, torch.float64):
+        assert kept is wave  # no copy
+    with pytest.raises(ValueError, match="NaN or Inf"):  # the checks run on every dtype
+        validate_waveform(torch.tensor([0.0, float("nan")]).to(dtype), keep_float64=True)
+    with pytest.raises(ValueError, match="floating-point .*torch.int32"):  # integers are still refused
+        validate_waveform(torch.zeros(8, dtype=torch.int32), keep_float64=True)
+
+
+def test_validate_waveform_keep_float64_is_for_tensors_only():
+    # numpy's float64 is its default (librosa, datasets), not a request for double precision
+    out = validate_waveform(np.zeros(10, dtype=np.float64), keep_float64=True)
+    assert out.dtype == torch.float32
 
 
 def test_save_rejects_clipping_and_unknown_formats(tmp_path):

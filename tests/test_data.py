@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from course_utils.data import (CLIP_CLASSES, ORDER_PAIRS, PITCH_PAIRS, SCENE_CLASSES, clip_tensors, make_clip,
-                               make_clip_dataset, make_scene, make_scene_dataset)
+                               make_clip_dataset, make_scene, make_scene_dataset, scene_tensors)
 from course_utils.data.baseline import average_spectrum_baseline
 from course_utils.data.clips import split_sizes
 
@@ -197,6 +197,32 @@ def test_two_speakers_have_distinct_pitch():
                 pitches[e["label"]].append(_f0(x[mid - 800:mid + 800]))
     assert pitches["speaker_a"] and pitches["speaker_b"]
     assert max(pitches["speaker_a"]) < 150 < min(pitches["speaker_b"]), pitches
+
+
+def test_scene_tensors(scenes):
+    for split in scenes:
+        waves, events = scene_tensors(scenes[split])
+        n = len(scenes[split])
+        assert waves.shape == (n, 64000) and waves.dtype == torch.float32 and len(events) == n
+        for i, row in enumerate(scenes[split]):
+            assert torch.equal(waves[i], torch.tensor(row["audio"]["array"]))
+            assert events[i] == row["events"]
+    sub = scenes["train"].select([3, 1])  # rows picked out of order
+    sub_waves, sub_events = scene_tensors(sub)
+    all_waves, all_events = scene_tensors(scenes["train"])
+    assert torch.equal(sub_waves, all_waves[[3, 1]]) and sub_events == [all_events[3], all_events[1]]
+
+
+def test_scene_tensors_bad_input(scenes, small):
+    with pytest.raises(TypeError, match="scene_tensors needs one split .* got DatasetDict"):
+        scene_tensors(scenes)
+    with pytest.raises(ValueError, match="no 'events' column"):
+        scene_tensors(scenes["train"].remove_columns("events"))
+    with pytest.raises(ValueError, match="scene_tensors got an empty split"):
+        scene_tensors(scenes["train"].select([]))
+    clips = small["train"].rename_column("label", "events")  # clips vary in length
+    with pytest.raises(ValueError, match="scenes have different lengths .* cut or pad them"):
+        scene_tensors(clips)
 
 
 def test_scenes_are_deterministic(scenes):

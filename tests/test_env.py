@@ -24,8 +24,17 @@ def test_course_device_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_asking_for_a_missing_device_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    with pytest.raises(RuntimeError, match="CUDA is not available"):
+    with pytest.raises(RuntimeError, match="device 'cuda' was asked for but CUDA is not available"):
         get_device("cuda")
+    monkeypatch.setenv("COURSE_DEVICE", "cuda")
+    with pytest.raises(RuntimeError, match="COURSE_DEVICE='cuda' but CUDA is not available"):
+        get_device()
+
+
+def test_a_misspelt_device_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COURSE_DEVICE", "gpu")
+    with pytest.raises(ValueError, match="COURSE_DEVICE='gpu', which is not a device name"):
+        get_device()
 
 
 def test_seed_everything_repeats_python_numpy_and_torch() -> None:

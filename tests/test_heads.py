@@ -286,6 +286,40 @@ def test_save_and_load_classifier(tmp_path):
     assert load_classifier(tmp_path / "frames").head.multi_label
 
 
+def test_saved_classifier_loads_in_a_fresh_interpreter(tmp_path):
+    """load_classifier imports the model module itself, also for a checkpoint that does not name it."""
+    import json
+    import subprocess
+    import sys
+
+    from safetensors.torch import load_file, save_file
+
+    torch.manual_seed(0)
+    model = Wav2Vec2Classifier(small_config(), LABELS, num_samples=3200).eval()
+    folder = save_classifier(model, tmp_path / "w2v")
+    meta = json.loads((folder / "classifier.json").read_text())
+    del meta["module"]  # older checkpoints: the class name only, found through train._MODEL_MODULES
+    (folder / "classifier.json").write_text(json.dumps(meta))
+    x, lengths = batch()
+    save_file({"x": x, "lengths": lengths}, str(tmp_path / "inputs.safetensors"))
+    child = (  # nothing imported but course_utils.train: the registry starts empty
+        "import sys, torch\n"
+        "from safetensors.torch import load_file, save_file\n"
+        "from course_utils.train import load_classifier\n"
+        "model = load_classifier(sys.argv[1])\n"
+        "inputs = load_file(sys.argv[2])\n"
+        "with torch.no_grad():\n"
+        "    save_file({'logits': model(inputs['x'], inputs['lengths'])}, sys.argv[3])\n"
+        "print(type(model).__name__, model.labels)\n")
+    out = subprocess.run([sys.executable, "-c", child, str(folder), str(tmp_path / "inputs.safetensors"),
+                          str(tmp_path / "logits.safetensors")], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == f"Wav2Vec2Classifier {LABELS}"
+    with torch.no_grad():
+        torch.testing.assert_close(load_file(str(tmp_path / "logits.safetensors"))["logits"], model(x, lengths),
+                                   atol=1e-6, rtol=1e-5)
+
+
 def test_from_pretrained_fine_tuned_checkpoint_offline(tmp_path):
     """The superb/wav2vec2-base-superb-ks path: a saved Wav2Vec2ForSequenceClassification + its extractor."""
     torch.manual_seed(0)

@@ -3,6 +3,7 @@
     >>> from course_utils.data import make_clip_dataset, clip_tensors, CLIP_CLASSES
     >>> ds = make_clip_dataset()                        # DatasetDict: train / validation / test
     >>> waves, lengths, labels = clip_tensors(ds["train"])   # (N, 16000), (N,), (N,)
+    >>> waves, events = scene_tensors(make_scene_dataset()["train"])  # (N, 80000), N lists of events
 
 Modules: `synth` (the DSP), `clips` (ten clip classes), `scenes` (long
 recordings with timed events and two speakers), `cache` (WAV + metadata
@@ -13,10 +14,10 @@ Speech Commands for learners who are online), `tables` (arrays <-> Arrow).
 from .clips import (CLIP_CLASSES, CLIP_DESCRIPTIONS, CLIP_SECONDS, GENERATOR_VERSION, MIN_SAMPLE_RATE,
                     ORDER_PAIRS, PITCH_PAIRS, make_clip, make_clip_dataset)
 from .scenes import SCENE_CLASSES, SPEAKER_CLASSES, make_scene, make_scene_dataset
-from .tables import clip_tensors
+from .tables import clip_tensors, scene_tensors
 from .cache import clip_folder, load_audiofolder, save_audiofolder, scene_folder
 
 __all__ = ["CLIP_CLASSES", "CLIP_DESCRIPTIONS", "CLIP_SECONDS", "GENERATOR_VERSION", "MIN_SAMPLE_RATE",
-           "ORDER_PAIRS", "PITCH_PAIRS", "make_clip", "make_clip_dataset", "clip_tensors",
+           "ORDER_PAIRS", "PITCH_PAIRS", "make_clip", "make_clip_dataset", "clip_tensors", "scene_tensors",
            "SCENE_CLASSES", "SPEAKER_CLASSES", "make_scene", "make_scene_dataset",
            "clip_folder", "scene_folder", "save_audiofolder", "load_audiofolder"]

@@ -49,6 +49,24 @@ def build_dataset(waves: list[np.ndarray], sample_rate: int, columns: dict, feat
     return ds
 
 
+def _split_audio(split: Dataset, caller: str, columns: tuple[str, ...]) -> tuple[pa.Table, pa.StructArray, int]:
+    """The Arrow side of one split: (table, audio column, its one sample rate), after the checks."""
+    if not isinstance(split, Dataset):
+        raise TypeError(f"{caller} needs one split (a datasets.Dataset, e.g. ds['train']), "
+                        f"got {type(split).__name__}")
+    if len(split) == 0:
+        raise ValueError(f"{caller} got an empty split")
+    for col in ("audio", *columns):
+        if col not in split.column_names:
+            raise ValueError(f"split has no {col!r} column (columns: {split.column_names})")
+    table = split.with_format("arrow")[:]  # pyarrow.Table of the selected rows
+    audio = table.column("audio").combine_chunks()
+    rates = np.unique(audio.field("sampling_rate").to_numpy())
+    if rates.shape[0] != 1:
+        raise ValueError(f"clips have different sampling rates {rates.tolist()}; resample them to one rate first")
+    return table, audio, check_sample_rate(int(rates[0]))
+
+
 def clip_tensors(split: Dataset, num_samples: int | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """The tensors a model trains on: `(waveforms (N, S), lengths (N,), labels (N,))`.
 
@@ -57,20 +75,7 @@ def clip_tensors(split: Dataset, num_samples: int | None = None) -> tuple[torch.
     true lengths before padding, capped at `num_samples`, for masking.
     Reads the Arrow buffers directly: no per-clip Python work.
     """
-    if not isinstance(split, Dataset):
-        raise TypeError(f"clip_tensors needs one split (a datasets.Dataset, e.g. ds['train']), "
-                        f"got {type(split).__name__}")
-    if len(split) == 0:
-        raise ValueError("clip_tensors got an empty split")
-    for col in ("audio", "label"):
-        if col not in split.column_names:
-            raise ValueError(f"split has no {col!r} column (columns: {split.column_names})")
-    table = split.with_format("arrow")[:]  # pyarrow.Table of the selected rows
-    audio = table.column("audio").combine_chunks()
-    rates = np.unique(audio.field("sampling_rate").to_numpy())
-    if rates.shape[0] != 1:
-        raise ValueError(f"clips have different sampling rates {rates.tolist()}; resample them to one rate first")
-    sample_rate = check_sample_rate(int(rates[0]))
+    table, audio, sample_rate = _split_audio(split, "clip_tensors", ("label",))
     if num_samples is None:
         from .clips import CLIP_SECONDS
 
@@ -87,3 +92,24 @@ def clip_tensors(split: Dataset, num_samples: int | None = None) -> tuple[torch.
     labels = table.column("label").to_numpy()
     return (torch.from_numpy(waves), torch.from_numpy(lengths.astype(np.int64)),
             torch.from_numpy(labels.astype(np.int64)))
+
+
+def scene_tensors(split: Dataset) -> tuple[torch.Tensor, list[list[dict]]]:
+    """A scene split as `(waveforms (N, S) float32, events)`: what frame models train on.
+
+    `events[i]` is scene i's list of {"onset", "offset", "label"} (seconds,
+    label a name), as in the dataset. Scenes all have one length (that of
+    `make_scene_dataset`'s `seconds`), so nothing is padded: a split whose
+    scenes differ in length is an error. Like `clip_tensors`, reads the Arrow
+    buffers directly.
+    """
+    table, audio, _ = _split_audio(split, "scene_tensors", ("events",))
+    arrays = audio.field("array")
+    offsets = arrays.offsets.to_numpy()                        # (N + 1,)
+    lengths = np.diff(offsets)                                 # (N,)
+    if np.unique(lengths).shape[0] != 1:
+        raise ValueError(f"scenes have different lengths (from {lengths.min()} to {lengths.max()} samples); "
+                         f"scene_tensors stacks them, so cut or pad them to one length first")
+    values = arrays.values.to_numpy(zero_copy_only=False)      # (total samples,): the scenes end to end
+    waves = values[offsets[0]:offsets[-1]].astype(np.float32).reshape(len(lengths), int(lengths[0]))  # (N, S)
+    return torch.from_numpy(waves), table.column("events").to_pylist()

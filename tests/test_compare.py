@@ -1,0 +1,155 @@
+"""The comparison harness: subsets, budgets, memory tracking, noise, verdicts, and a tiny end-to-end run."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from course_utils.compare import (MODELS, SEED_TABLE, Comparison, LiveTensorBytes, build_classifier, compare,
+                                  epochs_for, forward_peak_memory_mb, load_clip_data, noise_accuracy,
+                                  per_class_subset, verdict_markdown, verdicts)
+
+
+@pytest.fixture(scope="module")
+def tiny_data():
+    from course_utils.data import CLIP_CLASSES
+
+    return load_clip_data(n_per_class=6, classes=CLIP_CLASSES[:3])  # 3 classes; 4 train clips per class
+
+
+def test_per_class_subset_is_stratified_and_nested():
+    labels = torch.tensor([0, 1, 0, 2, 1, 0, 2, 1, 2, 0])
+    waves = torch.arange(10.0)[:, None].repeat(1, 4)
+    lengths = torch.full((10,), 4)
+    x, n, y = per_class_subset((waves, lengths, labels), 2)
+    assert y.tolist() == [0, 1, 0, 2, 1, 2] and x[:, 0].tolist() == [0, 1, 2, 3, 4, 6]
+    small = per_class_subset((waves, lengths, labels), 1)
+    assert set(small[0][:, 0].tolist()) <= set(x[:, 0].tolist())  # nested: more data, not other data
+    with pytest.raises(ValueError, match="class 1 has only 3 training examples, fewer than k=4"):
+        per_class_subset((waves, lengths, labels), 4)
+    with pytest.raises(ValueError, match="must be a positive int"):
+        per_class_subset((waves, lengths, labels), 0)
+
+
+def test_epochs_give_the_same_step_budget():
+    assert epochs_for(100, 50, 16) == 25  # 4 batches per epoch
+    assert epochs_for(100, 1000, 16) == 2  # 63 batches per epoch
+    assert epochs_for(1, 10, 16) == 1
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_models_follow_the_classifier_convention(name):
+    model = build_classifier(name, ["a", "b", "c"], num_samples=8000).eval()
+    assert model.labels == ["a", "b", "c"] and model.num_samples == 8000 and model.sample_rate == 16000
+    with torch.no_grad():
+        assert model(torch.randn(2, 8000) * 0.1).shape == (2, 3)
+
+
+def test_unknown_model_is_an_error():
+    with pytest.raises(ValueError, match="unknown model 'resnet'"):
+        build_classifier("resnet", ["a", "b"])
+
+
+def test_live_tensor_bytes_sees_the_high_water_mark():
+    a, b = torch.randn(500, 500), torch.randn(500, 500)
+    mib = 500 * 500 * 4 / 2**20
+    with torch.no_grad(), LiveTensorBytes() as tracker:
+        c = a @ b  # one matrix alive
+        d = c.relu()  # two alive: the peak
+        del c
+        e = d.view(-1)  # a view: no new memory
+        del d
+        f = e * 2  # two alive again (e's storage and f)
+    assert tracker.peak / 2**20 == pytest.approx(2 * mib)
+    assert tracker.live / 2**20 == pytest.approx(2 * mib)
+    del e, f
+
+
+def test_activation_memory_grows_with_clip_length():
+    small = forward_peak_memory_mb(build_classifier("cnn", ["a", "b"], num_samples=16000), torch.randn(1, 16000))
+    large = forward_peak_memory_mb(build_classifier("cnn", ["a", "b"], num_samples=64000), torch.randn(1, 64000))
+    assert 3.0 < large / small < 5.0  # a CNN's activations are linear in the clip length
+
+
+def test_noise_accuracy_is_repeatable_and_clean_equals_evaluate(tiny_data):
+    from course_utils.train import evaluate
+
+    model = build_classifier("cnn", tiny_data.labels)
+    clean = noise_accuracy(model, tiny_data.test, None)
+    assert clean == evaluate(model, tiny_data.test)["accuracy"]
+    assert noise_accuracy(model, tiny_data.test, 0.0, seed=3) == noise_accuracy(model, tiny_data.test, 0.0, seed=3)
+
+
+def _fake_result(acc, small, lat8, mem8, drop, lat1=None):
+    """A Comparison built by hand, to test each verdict rule both ways without training."""
+    names = list(acc)
+    lat1 = lat1 or {n: 10.0 for n in names}
+    table = [{"model": n, "test_accuracy": acc[n], "clean_accuracy": acc[n],
+              "noise_accuracy": {0.0: acc[n] - drop[n]}} for n in names]
+    curve = [{"model": n, "per_class": k, "test_accuracy": a} for n in names for k, a in ((5, small[n]), (50, acc[n]))]
+    scale = [{"model": n, "clip_seconds": s, "latency_ms": lat * s, "latency_ms_per_audio_s": lat, "memory_mb": mem}
+             for n in names for s, lat, mem in ((1.0, lat1[n], 1.0), (8.0, lat8[n], mem8[n]))]
+    return Comparison(table=table, curve=curve, scaling=scale, noise=[], labels=[str(i) for i in range(10)],
+                      settings={"shots": [5, 50], "snrs": (0.0,)})
+
+
+def test_verdict_rules_follow_the_numbers():
+    # CNN clearly best: clip row "depends"; cheap CNN: long-audio "not borne out"; AST worse than wav2vec2 at 5/class
+    r = _fake_result(acc={"cnn": 0.95, "ast": 0.6, "wav2vec2": 0.7}, small={"cnn": 0.6, "ast": 0.2, "wav2vec2": 0.3},
+                     lat8={"cnn": 2.0, "ast": 30.0, "wav2vec2": 8.0}, mem8={"cnn": 1.0, "ast": 9.0, "wav2vec2": 4.0},
+                     drop={"cnn": 0.3, "ast": 0.2, "wav2vec2": 0.4})
+    v = {row["task"]: row for row in verdicts(r)}
+    assert [row["task"] for row in verdicts(r)] == [row["task"] for row in SEED_TABLE]
+    assert v["one label for the whole clip"]["verdict"] == "depends"
+    assert v["very long audio (seconds to minutes)"]["verdict"] == "not borne out"
+    assert v["small dataset"]["verdict"] == "depends" and "cnn yes, ast no" in v["small dataset"]["why"]
+    assert "cnn keeps most of its accuracy" in v["multilingual or noisy audio"]["why"]
+    assert v["labels along the time axis"]["verdict"] == "borne out"  # 10 ms per 1-s window / 0.02 = 500 ms > 10
+
+    # the opposite numbers flip the rules
+    r = _fake_result(acc={"cnn": 0.9, "ast": 0.88, "wav2vec2": 0.92}, small={"cnn": 0.5, "ast": 0.45, "wav2vec2": 0.4},
+                     lat8={"cnn": 5.0, "ast": 30.0, "wav2vec2": 2.0}, mem8={"cnn": 3.0, "ast": 9.0, "wav2vec2": 1.0},
+                     drop={"cnn": 0.3, "ast": 0.2, "wav2vec2": 0.1})
+    v = {row["task"]: row for row in verdicts(r)}
+    assert v["one label for the whole clip"]["verdict"] == "borne out"
+    assert v["very long audio (seconds to minutes)"]["verdict"] == "borne out"
+    assert v["small dataset"]["verdict"] == "borne out"
+    assert "raw-waveform model keeps most" in v["multilingual or noisy audio"]["why"]
+    table = verdict_markdown(verdicts(r))
+    assert table.count("\n") == 1 + len(SEED_TABLE) and "**borne out**" in table
+
+
+def test_compare_end_to_end_on_tiny_settings(tiny_data):
+    result = compare(tiny_data, shots=(1, 3), steps=2, batch_size=4, snrs=(0.0,), clip_seconds=(0.5, 1),
+                     repeats=1, device="cpu", log=None)
+    assert [r["model"] for r in result.table] == list(MODELS)
+    assert len(result.curve) == 2 * len(MODELS) and len(result.scaling) == 2 * len(MODELS)
+    assert len(result.noise) == 2 * len(MODELS)
+    for row in result.table:
+        assert 0.0 <= row["test_accuracy"] <= 1.0 and row["parameters"] > 1000 and row["train_seconds"] > 0
+        assert row["latency_ms_per_audio_s"] > 0 and 0.0 in row["noise_accuracy"]
+    curve = {(r["model"], r["per_class"]): r for r in result.curve}
+    assert curve[("cnn", 3)]["train_examples"] == 9 and curve[("cnn", 1)]["train_examples"] == 3
+    mem = {(r["model"], r["clip_seconds"]): r["memory_mb"] for r in result.scaling}
+    assert all(mem[(m, 1.0)] > mem[(m, 0.5)] > 0 for m in MODELS)  # longer clip, more activation memory
+    assert "| cnn |" in result.markdown()
+    assert set(result.models) == set(MODELS) and result.models["cnn"].labels == tiny_data.labels
+    assert len(verdicts(result)) == len(SEED_TABLE)
+
+
+def test_compare_rejects_bad_settings(tiny_data):
+    with pytest.raises(ValueError, match="names must be models from"):
+        compare(tiny_data, names=("cnn", "lstm"), log=None)
+    with pytest.raises(ValueError, match="shots must be positive"):
+        compare(tiny_data, shots=(0, 3), log=None)
+    with pytest.raises(ValueError, match="class .* fewer than k=50"):
+        compare(tiny_data, names=("cnn",), shots=(50,), steps=1, log=None)
+
+
+def test_a_model_at_chance_is_not_called_robust():
+    """An untrained model loses nothing to noise; the noise rule only ranks models that learned the task."""
+    r = _fake_result(acc={"cnn": 0.9, "ast": 0.12, "wav2vec2": 0.8}, small={"cnn": 0.5, "ast": 0.1, "wav2vec2": 0.4},
+                     lat8={"cnn": 1.0, "ast": 3.0, "wav2vec2": 2.0}, mem8={"cnn": 1.0, "ast": 3.0, "wav2vec2": 2.0},
+                     drop={"cnn": 0.6, "ast": 0.0, "wav2vec2": 0.2})
+    row = next(v for v in verdicts(r) if v["task"] == "multilingual or noisy audio")
+    assert "raw-waveform model keeps most" in row["why"] and "ast 0.12 -> 0.12" in row["measured"]
