@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from course_utils.compare import (MODELS, SEED_TABLE, Comparison, LiveTensorBytes, build_classifier, compare,
-                                  epochs_for, forward_peak_memory_mb, load_clip_data, noise_accuracy,
+from course_utils.compare import (MODELS, OPTIMIZER_SETTINGS, SEED_TABLE, Comparison, LiveTensorBytes,
+                                  build_classifier, compare, epochs_for, forward_peak_memory_mb, load_clip_data, noise_accuracy,
                                   per_class_subset, verdict_markdown, verdicts)
 
 
@@ -43,6 +43,13 @@ def test_models_follow_the_classifier_convention(name):
     assert model.labels == ["a", "b", "c"] and model.num_samples == 8000 and model.sample_rate == 16000
     with torch.no_grad():
         assert model(torch.randn(2, 8000) * 0.1).shape == (2, 3)
+
+
+def test_every_model_trains_with_its_own_notebook_settings():
+    assert set(OPTIMIZER_SETTINGS) == set(MODELS)
+    assert all(s["lr"] > 0 and s["weight_decay"] >= 0 for s in OPTIMIZER_SETTINGS.values())
+    ast = build_classifier("ast", ["a", "b"])
+    assert ast.ast.config.num_mel_bins == 64 and ast.ast.config.num_hidden_layers == 2  # notebook 04's AST
 
 
 def test_unknown_model_is_an_error():
@@ -144,6 +151,16 @@ def test_compare_rejects_bad_settings(tiny_data):
         compare(tiny_data, shots=(0, 3), log=None)
     with pytest.raises(ValueError, match="class .* fewer than k=50"):
         compare(tiny_data, names=("cnn",), shots=(50,), steps=1, log=None)
+
+
+def test_clip_and_noise_rules_name_the_laggard_and_call_ties():
+    r = _fake_result(acc={"cnn": 1.0, "ast": 0.87, "wav2vec2": 0.97}, small={"cnn": 0.9, "ast": 0.6, "wav2vec2": 0.7},
+                     lat8={"cnn": 1.0, "ast": 3.0, "wav2vec2": 2.0}, mem8={"cnn": 1.0, "ast": 3.0, "wav2vec2": 2.0},
+                     drop={"cnn": 0.33, "ast": 0.5, "wav2vec2": 0.32})  # kept: cnn 63%, wav2vec2 63%, ast 48%
+    v = {row["task"]: row for row in verdicts(r)}
+    assert "cnn leads ast by 0.13" in v["one label for the whole clip"]["why"]
+    why = v["multilingual or noisy audio"]["why"]
+    assert "keep about the same share" in why and "cnn" in why and "wav2vec2" in why and "ast" not in why.split("(")[0]
 
 
 def test_a_model_at_chance_is_not_called_robust():

@@ -74,3 +74,9 @@ def test_checker_names_each_breakage(tmp_path: Path, breakage: str) -> None:
     mutate(nb)
     problems = convention_problems(_write(tmp_path, nb, name or "99_example_topic.ipynb"))
     assert any(expected in p for p in problems), problems
+
+
+def test_readme_lists_every_notebook_with_its_colab_badge() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    missing = [p.name for p in NOTEBOOKS if colab_badge(p.name) not in readme]
+    assert missing == [], f"README lacks the Colab badge of {missing}"
