@@ -73,7 +73,7 @@ def format_report(rows: list[dict]) -> str:
     ]
     for r in rows:
         mem = f"{r['peak_memory_mb']:.0f} MiB" if r["peak_memory_mb"] else "n/a"
-        result = ", ".join(f"{k} = {v:.3f}" if isinstance(v, float) else f"{k} = {v}"
+        result = ", ".join(f"{k} = {v:.3g}" if isinstance(v, float) else f"{k} = {v}"
                            for k, v in r["metrics"].items()) or "n/a"
         status = "ok" if r["ok"] else f"FAILED: {r['error']}"
         lines.append(f"| {r['notebook']} | {status} | {r['seconds']:.0f} s | {mem} | {result} |")
