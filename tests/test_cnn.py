@@ -118,3 +118,9 @@ def test_image_model_classifier_errors(imagenet_like):
     # an RGB model still works: the spectrogram is repeated in its three channels
     rgb = replace_classifier(load_image_model(str(path)), LABELS)
     assert ImageModelClassifier(LABELS, image_model=rgb, num_samples=S, n_mels=32).eval()(waves(2)).shape == (2, 3)
+
+
+def test_spectrogram_cnn_names_a_clip_too_short_for_its_blocks():
+    model = SpectrogramCNN(["a", "b"])  # three blocks: at least 8 frames of 20 ms
+    with pytest.raises(ValueError, match="frames is too short for this CNN: its 3 conv blocks need at least 8"):
+        model(torch.randn(2, 10))

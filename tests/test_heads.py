@@ -443,3 +443,9 @@ def test_classifier_input_errors():
         Wav2Vec2Classifier(small_config(), LABELS, num_samples=100)
     with pytest.raises(TypeError, match="expected a Wav2Vec2ForSequenceClassification"):
         Wav2Vec2Classifier.from_transformers(Wav2Vec2Model(small_config()))
+
+
+def test_a_clip_shorter_than_the_receptive_field_is_named_without_lengths():
+    model = Wav2Vec2Classifier(tiny_wav2vec2_config(), ["a", "b"])
+    with pytest.raises(ValueError, match="receptive field"):
+        model(torch.randn(2, 100))

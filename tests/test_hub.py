@@ -105,3 +105,20 @@ def test_bad_arguments(esc50_dir, tmp_path):
         load_speech_commands(source=esc50_dir, max_per_split=0)
     with pytest.raises(ValueError, match="no parquet files for split 'train'"):
         load_speech_commands(source=esc50_dir)
+
+
+def test_a_wrong_repository_name_is_not_reported_as_offline(monkeypatch):
+    import huggingface_hub
+    from huggingface_hub.errors import RepositoryNotFoundError
+
+    from course_utils.data import hub
+
+    import httpx
+
+    def not_found(*args, **kwargs):  # what the hub answers for a misspelt dataset id
+        request = httpx.Request("GET", "https://huggingface.co/api/datasets/someone/typo")
+        raise RepositoryNotFoundError("404: no such dataset", response=httpx.Response(404, request=request))
+
+    monkeypatch.setattr(huggingface_hub, "snapshot_download", not_found)
+    with pytest.raises(RepositoryNotFoundError):
+        hub.download_parquet("someone/typo", ["*.parquet"])

@@ -57,10 +57,13 @@ def _offline_message(what: str, exc: BaseException) -> str:
 def download_parquet(repo_id: str, patterns: list[str], revision: str | None = None, cache_dir=None) -> list[Path]:
     """Fetch the parquet files of a hub dataset (huggingface_hub's cache); raise HubUnavailableError offline."""
     from huggingface_hub import snapshot_download
+    from huggingface_hub.errors import GatedRepoError, RepositoryNotFoundError, RevisionNotFoundError
 
     try:
         root = snapshot_download(repo_id, repo_type="dataset", revision=revision, allow_patterns=patterns,
                                  cache_dir=cache_dir)
+    except (RepositoryNotFoundError, RevisionNotFoundError, GatedRepoError):
+        raise  # the hub answered: a wrong name, revision or missing access is not "offline"
     except Exception as exc:  # offline mode, DNS failure, refused connection, proxy, timeout ...
         raise HubUnavailableError(_offline_message(repo_id, exc)) from exc
     files = sorted(Path(root).glob("**/*.parquet"))

@@ -73,12 +73,6 @@ def attack_release(n: int, sr: int, attack_s: float, release_s: float) -> np.nda
     return env
 
 
-def exp_decay(n: int, sr: int, tau_s: float, attack_s: float = 0.002) -> np.ndarray:
-    """A struck sound: a quick attack, then exp(-t/tau) (down 8.7 dB per tau)."""
-    t = np.arange(n) / sr
-    return np.exp(-t / tau_s) * attack_release(n, sr, attack_s, min(0.01, n / sr / 4))
-
-
 def decay_length(tau_s: float, sr: int, floor_db: float = 40.0) -> int:
     """Samples until an exp(-t/tau) decay has fallen by `floor_db` decibels."""
     return int(np.ceil(tau_s * floor_db / 20.0 * np.log(10.0) * sr))

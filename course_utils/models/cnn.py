@@ -89,6 +89,11 @@ class SpectrogramCNN(nn.Module):
 
     def classify_spectrogram(self, spec: torch.Tensor) -> torch.Tensor:
         """Logits `(B, n_classes)` from log-mel spectrograms `(B, n_mels, frames)`: the "image" half."""
+        min_frames = 2 ** len(self.channels)  # each block halves the time axis
+        if spec.shape[-1] < min_frames:
+            raise ValueError(f"{spec.shape[-1]} frames is too short for this CNN: its {len(self.channels)} conv blocks "
+                             f"need at least {min_frames} frames (pad the clip to model.num_samples, "
+                             f"{self.num_samples} samples)")
         x = self.input_norm(spec[:, None])  # (B, 1, n_mels, frames): a one-channel image
         x = self.blocks(x)  # (B, C, n_mels / 2^k, frames / 2^k)
         if self.pooling == "global":

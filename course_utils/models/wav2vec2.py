@@ -51,7 +51,7 @@ from transformers import (
     Wav2Vec2Model,
 )
 
-from course_utils.frames import receptive_field
+from course_utils.frames import num_frames, receptive_field
 from course_utils.models.heads import (
     FrameClassificationHead,
     SequenceClassificationHead,
@@ -193,6 +193,7 @@ class _Wav2Vec2Base(nn.Module):
             raise ValueError(f"waveforms must be float, got {waveforms.dtype}")
         if waveforms.shape[1] == 0 or not torch.isfinite(waveforms).all():
             raise ValueError("waveforms are empty or contain NaN/Inf")
+        num_frames(self.config, waveforms.shape[1])  # a clip shorter than the receptive field: a clear error
         if lengths is not None:
             lengths = torch.as_tensor(lengths, device=waveforms.device)
             if lengths.shape != waveforms.shape[:1]:
@@ -216,8 +217,8 @@ class _Wav2Vec2Base(nn.Module):
             sample_mask = lengths_to_mask(lengths, waveforms.shape[1]).long()  # (B, S)
         out = self.encoder(waveforms, attention_mask=sample_mask, output_hidden_states=self.num_layers is not None)
         hidden = out.hidden_states if self.num_layers is not None else out.last_hidden_state  # (B, T, D)
-        num_frames = out.last_hidden_state.shape[1]  # T
-        frame_mask = feature_vector_mask(self.config, sample_mask, num_frames) if sample_mask is not None else None
+        n_frames = out.last_hidden_state.shape[1]  # T
+        frame_mask = feature_vector_mask(self.config, sample_mask, n_frames) if sample_mask is not None else None
         return hidden, frame_mask
 
     @torch.no_grad()
