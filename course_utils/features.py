@@ -222,6 +222,17 @@ def mel_to_hz(mel, mel_scale: str = "htk"):
     raise ValueError(f"mel_scale must be 'htk' or 'slaney', got {mel_scale!r}")
 
 
+def _frequency_band(low: float, high: float | None, sample_rate: int, low_name: str, high_name: str) -> float:
+    """Check 0 <= low < high <= Nyquist; return `high` (Nyquist when None)."""
+    nyquist = sample_rate / 2
+    high = nyquist if high is None else float(high)
+    if high > nyquist:
+        raise ValueError(f"{high_name}={high} Hz is above the Nyquist frequency {nyquist} Hz (sample_rate={sample_rate} / 2)")
+    if not 0.0 <= low < high:
+        raise ValueError(f"{low_name}={low} Hz must be >= 0 and below {high_name}={high} Hz")
+    return high
+
+
 def mel_filterbank(n_freqs: int, n_mels: int, sample_rate: int, f_min: float = 0.0, f_max: float | None = None,
                    mel_scale: str = "htk", norm: str | None = None, *, device=None,
                    dtype=torch.float32) -> torch.Tensor:
@@ -239,16 +250,11 @@ def mel_filterbank(n_freqs: int, n_mels: int, sample_rate: int, f_min: float = 0
     check_sample_rate(sample_rate)
     _check_positive_int(n_freqs, "n_freqs")
     _check_positive_int(n_mels, "n_mels")
-    nyquist = sample_rate / 2
-    f_max = nyquist if f_max is None else float(f_max)
-    if f_max > nyquist:
-        raise ValueError(f"f_max={f_max} Hz is above the Nyquist frequency {nyquist} Hz (sample_rate={sample_rate} / 2)")
-    if not 0.0 <= f_min < f_max:
-        raise ValueError(f"f_min={f_min} Hz must be >= 0 and below f_max={f_max} Hz")
+    f_max = _frequency_band(f_min, f_max, sample_rate, "f_min", "f_max")
     if norm not in (None, "slaney"):
         raise ValueError(f"norm must be None or 'slaney', got {norm!r}")
 
-    fft_freqs = torch.linspace(0.0, nyquist, n_freqs, dtype=torch.float64)                 # (n_freqs,)
+    fft_freqs = torch.linspace(0.0, sample_rate / 2, n_freqs, dtype=torch.float64)  # (n_freqs,)
     mel_points = torch.linspace(float(hz_to_mel(f_min, mel_scale)), float(hz_to_mel(f_max, mel_scale)), n_mels + 2,
                                 dtype=torch.float64)
     hz_points = mel_to_hz(mel_points, mel_scale)                                           # (n_mels + 2,)
@@ -398,12 +404,7 @@ def kaldi_mel_banks(num_mel_bins: int, n_fft: int, sample_rate: int, low_freq: f
     (their log is log(epsilon)).
     """
     _check_positive_int(num_mel_bins, "num_mel_bins")
-    nyquist = sample_rate / 2
-    high_freq = nyquist if high_freq is None else float(high_freq)
-    if high_freq > nyquist:
-        raise ValueError(f"high_freq={high_freq} Hz is above the Nyquist frequency {nyquist} Hz")
-    if not 0.0 <= low_freq < high_freq:
-        raise ValueError(f"low_freq={low_freq} Hz must be >= 0 and below high_freq={high_freq} Hz")
+    high_freq = _frequency_band(low_freq, high_freq, sample_rate, "low_freq", "high_freq")
 
     def mel(f):
         return 1127.0 * torch.log1p(torch.as_tensor(f, dtype=torch.float64) / 700.0)
