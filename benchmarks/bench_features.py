@@ -15,9 +15,24 @@ is the fraction of the machine's FLOP rate a method reaches: the FLOPs one clip
 needs (FFTs at ~5 N log2 N per frame, plus the mel projection, 2 * bins * mels
 per frame) times clips per second, over the rate of a large float32 matmul
 measured in the same run.
+
+Two machine settings matter here, both printed in the header:
+- numpy's OpenBLAS threads keep spinning for a while after each librosa call
+  and steal the cores from whichever method runs next, so this script gives
+  OpenBLAS one thread (librosa's per-clip matrices are too small to use more).
+- The AST output is (256, 1024, 128) float32, 134 MB, and the first touch of
+  every fresh 4 KB page costs a page fault. PyTorch's own switch
+  `THP_MEM_ALLOC_ENABLE=1` (set it before Python starts) puts tensors of
+  2 MB and more on 2 MB transparent huge pages, 512 times fewer faults:
+
+    THP_MEM_ALLOC_ENABLE=1 .venv/bin/python benchmarks/bench_features.py
 """
 
 from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before numpy loads OpenBLAS (see above)
 
 import argparse
 import math
@@ -57,6 +72,8 @@ def matmul_rate(device: torch.device, size: int = 2048, repeats: int = 5) -> flo
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     add_common_args(parser, repeats=5, clips=256)
+    parser.add_argument("--max-length", type=int, default=1024, help="AST frames to pad or cut to, for ASTFeatures "
+                        "and ASTFeatureExtractor alike (default: 1024, the extractor's and AudioSet AST's)")
     args = parser.parse_args()
     device = setup(parser, args)
     cpu = torch.device("cpu")
@@ -67,8 +84,8 @@ def main() -> None:
     course_logmel = LogMel(SR, n_fft=400, hop_length=160, n_mels=64).to(device)
     ta_mel = torchaudio.transforms.MelSpectrogram(SR, n_fft=400, hop_length=160, n_mels=64).to(device)
     ta_db = torchaudio.transforms.AmplitudeToDB("power", top_db=80.0).to(device)
-    course_ast = ASTFeatures(SR).to(device)
-    extractor = ASTFeatureExtractor()
+    course_ast = ASTFeatures(SR, max_length=args.max_length).to(device)
+    extractor = ASTFeatureExtractor(max_length=args.max_length)
 
     def librosa_loop():
         for c in clips_np:
@@ -105,7 +122,8 @@ def main() -> None:
                 "ast": speed["transformers ASTFeatureExtractor"]}
     baseline_name = {"log-mel": "torchaudio", "ast": "ASTFeatureExtractor"}
     print(f"{args.clips} clips of {clips.shape[-1] / SR:.1f} s at {SR} Hz, median of {args.repeats} rounds, "
-          f"torch threads {torch.get_num_threads()}, matmul rate "
+          f"AST max_length {args.max_length}, torch threads {torch.get_num_threads()}, OpenBLAS threads {os.environ['OPENBLAS_NUM_THREADS']}, "
+          f"THP_MEM_ALLOC_ENABLE={os.environ.get('THP_MEM_ALLOC_ENABLE', 'unset')}, matmul rate "
           + ", ".join(f"{k} {v / 1e9:.1f} GFLOP/s" for k, v in rates.items()))
     print()
     print("| method | device | clips/s | vs baseline | MFLOP/clip | fraction of matmul rate |")

@@ -94,7 +94,10 @@ def validate_waveform(waveform, *, name: str = "waveform", allow_batch: bool = F
                          f"for 16-bit PCM divide by 32768, e.g. waveform.float() / 32768")
     if waveform.shape[-1] == 0 or waveform.numel() == 0:
         raise ValueError(f"{name} is empty (shape {tuple(waveform.shape)}): there are no samples")
-    if not torch.isfinite(waveform).all():
+    # One NaN or Inf makes the sum non-finite: a single pass that allocates nothing checks the
+    # whole batch. Only when the sum is not finite (a bad sample, or finite samples so large that
+    # they overflow) do we look sample by sample.
+    if not torch.isfinite(waveform.sum()) and not torch.isfinite(waveform).all():
         bad = int((~torch.isfinite(waveform)).sum())
         raise ValueError(f"{name} contains {bad} NaN or Inf samples")
     return waveform if keep_float64 else waveform.to(torch.float32)

@@ -392,6 +392,7 @@ class LogMel(nn.Module):
 
 KALDI_EPSILON = torch.finfo(torch.float32).eps  # 1.1920929e-07, Kaldi's floor before the log
 AST_MEAN, AST_STD = -4.2677393, 4.5689974       # AudioSet statistics used by ASTFeatureExtractor
+FBANK_CHUNK = 32                                 # clips per pass in `kaldi_fbank` and `_ast_features`
 
 
 def kaldi_mel_banks(num_mel_bins: int, n_fft: int, sample_rate: int, low_freq: float = 20.0,
@@ -419,6 +420,36 @@ def kaldi_mel_banks(num_mel_bins: int, n_fft: int, sample_rate: int, low_freq: f
     return banks.to(device=device, dtype=dtype)
 
 
+def filter_bands(banks: torch.Tensor, groups: int = 8) -> list[tuple[slice, slice]]:
+    """Cut a filterbank `(n_freqs, n_filters)` into `groups` runs of neighbouring filters,
+    each with the run of frequency bins its filters touch: `[(bins, filters), ...]`.
+
+    A mel filter is a narrow triangle, so a filterbank is almost all zeros
+    (Kaldi's 257 x 128 has 504 non-zeros: 1.5 %). `banded_matmul` multiplies
+    each group of filters by its own bins only.
+    """
+    _check_positive_int(groups, "groups")
+    touched = (banks.detach().cpu() != 0)                                   # (n_freqs, n_filters)
+    bands = []
+    for filters in torch.arange(banks.shape[1]).chunk(groups):
+        rows = touched[:, filters].any(dim=1).nonzero().flatten()
+        bins = slice(int(rows[0]), int(rows[-1]) + 1) if len(rows) else slice(0, 0)
+        bands.append((bins, slice(int(filters[0]), int(filters[-1]) + 1)))
+    return bands
+
+
+def banded_matmul(x: torch.Tensor, banks: torch.Tensor, bands: list[tuple[slice, slice]]) -> torch.Tensor:
+    """`x @ banks` computed band by band: `(..., n_freqs) -> (..., n_filters)`.
+
+    The same numbers as the dense product (the skipped terms are exact zeros),
+    with 7.7x fewer multiply-adds for Kaldi's 128 filters in 8 groups.
+    """
+    out = x.new_empty(x.shape[:-1] + (banks.shape[1],))
+    for bins, filters in bands:
+        out[..., filters] = x[..., bins] @ banks[bins, filters]
+    return out
+
+
 def _kaldi_window(window_type: str, frame_length: int, device=None, dtype=torch.float32) -> torch.Tensor:
     """Kaldi's symmetric windows. Both start at 0, which `_kaldi_fbank` relies on."""
     if window_type == "hanning":
@@ -443,13 +474,14 @@ def _frame_sizes(sample_rate: int, frame_length_ms: float, frame_shift_ms: float
 
 
 def _kaldi_fbank(waveform: torch.Tensor, window: torch.Tensor, banks: torch.Tensor, frame_length: int,
-                 frame_shift: int, preemphasis: float) -> torch.Tensor:
+                 frame_shift: int, preemphasis: float, bands: list[tuple[slice, slice]]) -> torch.Tensor:
     """waveform (..., samples) -> log mel energies (..., frames, num_mel_bins).
 
     Kaldi, per frame of 400 samples x: remove the mean m, pre-emphasise
     y[j] = x[j] - 0.97 x[j-1] (x[-1] := x[0]), window, zero-pad to 512, FFT.
-    Done literally that is three copies of every frame. Two identities make
-    it one copy, with the same numbers:
+    Done literally that is four copies of every frame. `rfft(..., n=512)`
+    does the zero-padding itself, and two identities remove two more copies,
+    with the same numbers:
       1. Pre-emphasis is the same filter in every frame, so we apply it once to
          the whole waveform. Only a frame's first sample would differ, and the
          window multiplies that sample by 0.
@@ -463,16 +495,15 @@ def _kaldi_fbank(waveform: torch.Tensor, window: torch.Tensor, banks: torch.Tens
     n_fft = 2 * (banks.shape[0] - 1)
     emphasised = torch.cat([waveform[..., :1] * (1.0 - preemphasis),
                             waveform[..., 1:] - preemphasis * waveform[..., :-1]], dim=-1)   # (..., samples)
-    emphasised = F.pad(emphasised, (0, n_fft - frame_length))                # room for the last 512-wide frame
-    padded_window = F.pad(window, (0, n_fft - frame_length))                 # (n_fft,), zero past frame_length
-    frames = emphasised.unfold(-1, n_fft, frame_shift) * padded_window      # (..., frames, n_fft)
+    frames = emphasised.unfold(-1, frame_length, frame_shift) * window      # (..., frames, frame_length)
     frame_means = waveform.unfold(-1, frame_length, frame_shift).mean(dim=-1)   # (..., frames)
-    spectrum = torch.fft.rfft(frames, dim=-1)                                # (..., frames, n_fft//2 + 1)
-    window_spectrum = torch.fft.rfft(padded_window)                          # (n_fft//2 + 1,)
+    spectrum = torch.fft.rfft(frames, n=n_fft, dim=-1)                       # zero-padded: (..., frames, n_fft//2 + 1)
+    window_spectrum = torch.fft.rfft(window, n=n_fft)                        # (n_fft//2 + 1,)
     spectrum = spectrum.addcmul_(((preemphasis - 1.0) * frame_means).unsqueeze(-1).to(spectrum.dtype),
                                  window_spectrum)                            # remove DC (identity 2)
-    parts = _squared_parts(spectrum)                                         # (..., frames, 2 * (n_fft//2 + 1))
-    mel = torch.matmul(parts, banks.repeat_interleave(2, dim=0))             # (..., frames, num_mel_bins)
+    re, im = torch.view_as_real(spectrum).unbind(-1)                        # (..., frames, n_fft//2 + 1) each
+    power = torch.addcmul(re * re, im, im)                                   # |X|^2, one fused pass
+    mel = banded_matmul(power, banks, bands)                                 # (..., frames, num_mel_bins)
     if _needs_grad(mel):
         return mel.clamp(min=KALDI_EPSILON).log()
     return mel.clamp_(min=KALDI_EPSILON).log_()
@@ -494,27 +525,44 @@ def kaldi_fbank(waveform, sample_rate: int = 16000, num_mel_bins: int = 128, fra
     window = _kaldi_window(window_type, frame_length, device=waveform.device, dtype=waveform.dtype)
     banks = kaldi_mel_banks(num_mel_bins, n_fft, sample_rate, low_freq, high_freq, device=waveform.device,
                             dtype=waveform.dtype)
-    return _kaldi_fbank(waveform, window, banks, frame_length, frame_shift, preemphasis)
+    bands = filter_bands(banks)
+    if waveform.dim() == 1 or waveform.shape[0] <= FBANK_CHUNK:
+        return _kaldi_fbank(waveform, window, banks, frame_length, frame_shift, preemphasis, bands)
+    return torch.cat([_kaldi_fbank(chunk, window, banks, frame_length, frame_shift, preemphasis, bands)
+                      for chunk in waveform.split(FBANK_CHUNK)])    # small intermediates: see _ast_features
 
 
-def _pad_and_normalise(fbank: torch.Tensor, max_length: int, mean: float, std: float,
-                       valid_frames: torch.Tensor | None) -> torch.Tensor:
-    """(fbank - mean) / (2 std) in the first frames, padding after, `(..., max_length, num_mel_bins)`.
+def _ast_features(waveform: torch.Tensor, window: torch.Tensor, banks: torch.Tensor,
+                  bands: list[tuple[slice, slice]], frame_length: int, frame_shift: int, max_length: int,
+                  mean: float, std: float, valid_frames: torch.Tensor | None) -> torch.Tensor:
+    """(batch, samples) -> `(batch, max_length, num_mel_bins)`: fbank, cut or padded, normalised.
 
-    ASTFeatureExtractor pads with zeros (or cuts) to max_length and then
-    normalises, so padding frames hold (0 - mean) / (2 std). We write every
-    output value once, into a tensor allocated once.
+    ASTFeatureExtractor pads the fbank with zeros (or cuts it) to max_length
+    frames and then normalises, so padding frames hold (0 - mean) / (2 std).
+    `valid_frames` (batch,) turns the frames past each clip's true end into
+    padding too.
+
+    The output is allocated once and filled FBANK_CHUNK clips at a time. Why
+    chunks: for 256 one-second clips each whole-batch intermediate (frames,
+    spectrum, power) is about 50 MB, and the first touch of a fresh large
+    tensor costs the operating system a page fault per 4 KB; those faults
+    took half the time. Thirty-two clips keep every intermediate near 6 MB,
+    memory that the allocator hands straight back for the next chunk.
     """
-    frames = min(fbank.shape[-2], max_length)
+    batch, bins = waveform.shape[0], banks.shape[-1]
     pad_value = (0.0 - mean) / (2.0 * std)
-    normalised = (fbank[..., :frames, :] - mean) / (2.0 * std)                # (..., frames, num_mel_bins)
-    if valid_frames is not None:                                             # (batch,) frames in each clip
-        t = torch.arange(frames, device=fbank.device)
-        past_end = (t >= valid_frames.unsqueeze(-1)).unsqueeze(-1)           # (batch, frames, 1)
-        normalised = normalised.masked_fill(past_end, pad_value)
-    out = fbank.new_empty(fbank.shape[:-2] + (max_length, fbank.shape[-1]))
-    out[..., :frames, :] = normalised
-    out[..., frames:, :] = pad_value
+    out = waveform.new_empty(batch, max_length, bins)                        # (batch, max_length, bins)
+    for start in range(0, batch, FBANK_CHUNK):
+        chunk = slice(start, start + FBANK_CHUNK)
+        fbank = _kaldi_fbank(waveform[chunk], window, banks, frame_length, frame_shift, 0.97, bands)  # (chunk, frames, bins)
+        frames = min(fbank.shape[-2], max_length)
+        normalised = fbank[:, :frames]
+        normalised = (normalised - mean) / (2.0 * std) if _needs_grad(fbank) else normalised.sub_(mean).div_(2.0 * std)
+        if valid_frames is not None:
+            past_end = torch.arange(frames, device=fbank.device) >= valid_frames[chunk].unsqueeze(-1)  # (chunk, frames)
+            normalised = normalised.masked_fill(past_end.unsqueeze(-1), pad_value)
+        out[chunk, :frames] = normalised
+        out[chunk, frames:] = pad_value
     return out
 
 
@@ -543,12 +591,7 @@ def ast_features(waveform, sample_rate: int = 16000, num_mel_bins: int = 128, ma
     exactly as if the clip had gone through the extractor alone.
     """
     waveform = validate_waveform(waveform, allow_batch=True, keep_float64=True)
-    _check_positive_int(max_length, "max_length")
-    if std <= 0:
-        raise ValueError(f"std must be positive, got {std!r}")
-    frame_length, frame_shift, _ = _frame_sizes(sample_rate, 25.0, 10.0)
-    fbank = kaldi_fbank(waveform, sample_rate, num_mel_bins)
-    return _pad_and_normalise(fbank, max_length, mean, std, _valid_frames(lengths, waveform, frame_length, frame_shift))
+    return ASTFeatures(sample_rate, num_mel_bins, max_length, mean, std).to(waveform.device)(waveform, lengths)
 
 
 class ASTFeatures(nn.Module):
@@ -568,6 +611,7 @@ class ASTFeatures(nn.Module):
         self.frame_length, self.frame_shift, self.n_fft = _frame_sizes(sample_rate, 25.0, 10.0)
         self.register_buffer("window", _kaldi_window("hanning", self.frame_length), persistent=False)
         self.register_buffer("banks", kaldi_mel_banks(num_mel_bins, self.n_fft, sample_rate), persistent=False)
+        self.bands = filter_bands(self.banks)  # which bins each group of filters touches (any device, any dtype)
 
     def num_frames(self, num_samples: int) -> int:
         """Frames of fbank before padding/cutting to max_length."""
@@ -575,10 +619,11 @@ class ASTFeatures(nn.Module):
 
     def forward(self, waveform: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
         waveform = validate_waveform(waveform, allow_batch=True, keep_float64=True)
-        fbank = _kaldi_fbank(waveform, self.window.to(waveform.dtype), self.banks.to(waveform.dtype),
-                             self.frame_length, self.frame_shift, 0.97)     # (batch, frames, num_mel_bins)
         valid = _valid_frames(lengths, waveform, self.frame_length, self.frame_shift)
-        return _pad_and_normalise(fbank, self.max_length, self.mean, self.std, valid)
+        batch = waveform if waveform.dim() == 2 else waveform.unsqueeze(0)  # (batch, samples)
+        features = _ast_features(batch, self.window.to(waveform.dtype), self.banks.to(waveform.dtype), self.bands,
+                                 self.frame_length, self.frame_shift, self.max_length, self.mean, self.std, valid)
+        return features if waveform.dim() == 2 else features.squeeze(0)
 
     def extra_repr(self) -> str:
         return f"sample_rate={self.sample_rate}, num_mel_bins={self.num_mel_bins}, max_length={self.max_length}"

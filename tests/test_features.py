@@ -232,6 +232,40 @@ def test_ast_features_cut_and_lengths_match_extractor_on_unpadded_clips(waves):
     assert layer.state_dict() == {}
 
 
+@pytest.mark.parametrize("groups", [1, 3, 8, 128])
+def test_banded_matmul_equals_the_dense_product(groups):
+    x = torch.rand(2, 7, 257, dtype=torch.float64)
+    for banks in (F.kaldi_mel_banks(128, 512, SR, dtype=torch.float64),          # empty low filters included
+                  F.kaldi_mel_banks(23, 512, 8000, low_freq=60.0, high_freq=3800.0, dtype=torch.float64),
+                  F.mel_filterbank(257, 64, SR, mel_scale="slaney", norm="slaney").double()):
+        bands = F.filter_bands(banks, groups)
+        assert [f for _, f in bands][0].start == 0 and bands[-1][1].stop == banks.shape[1]
+        xb = x[..., :banks.shape[0]]
+        torch.testing.assert_close(F.banded_matmul(xb, banks, bands), xb @ banks, rtol=1e-12, atol=1e-12)
+    kaldi = F.kaldi_mel_banks(128, 512, SR, dtype=torch.float64)
+    bands = F.filter_bands(kaldi, 8)
+    touched = sum((b.stop - b.start) * (f.stop - f.start) for b, f in bands)
+    assert touched < kaldi.numel() / 3  # the point: a third of the dense multiply-adds or fewer
+    x = torch.rand(3, 257, dtype=torch.float64, requires_grad=True)
+    torch.autograd.gradcheck(lambda t: F.banded_matmul(t, kaldi, bands), (x,))
+
+
+def test_ast_features_of_a_batch_larger_than_a_chunk_equal_the_clips_one_by_one(waves):
+    # kaldi_fbank and ASTFeatures work FBANK_CHUNK clips at a time; a batch that spans
+    # several chunks (and ends in a partial one) must match each clip alone, lengths included.
+    n = 2 * F.FBANK_CHUNK + 3
+    batch = waves.repeat(n // 4 + 1, 1)[:n] * torch.linspace(0.5, 1.0, n).unsqueeze(1)   # (n, samples)
+    lengths = torch.randint(400, batch.shape[-1] + 1, (n,), generator=torch.Generator().manual_seed(0))
+    ours = F.ast_features(batch, max_length=60, lengths=lengths)
+    for i in (0, F.FBANK_CHUNK - 1, F.FBANK_CHUNK, n - 1):
+        alone = F.ast_features(batch[i, :lengths[i]], max_length=60)
+        torch.testing.assert_close(ours[i], alone, atol=1e-5, rtol=0)  # same math, different batch size
+    fbank = F.kaldi_fbank(batch)
+    assert fbank.shape[0] == n
+    for i in (0, F.FBANK_CHUNK, n - 1):
+        torch.testing.assert_close(fbank[i], F.kaldi_fbank(batch[i]), atol=1e-4, rtol=0)  # log energies
+
+
 def test_kaldi_does_not_modify_input_and_grad_path_agrees(waves):
     copy = waves.clone()
     no_grad = F.ast_features(waves, max_length=60)
