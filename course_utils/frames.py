@@ -142,6 +142,35 @@ def events_to_frame_labels(events, num_frames: int, hop_seconds: float, classes:
     return labels
 
 
+def positive_weights(frame_labels, classes: Sequence[str], power: float = 0.5) -> torch.Tensor:
+    """Per-class weights `(C,)` for the positive frames in a multi-label BCE loss:
+    (negative frames / positive frames) ** power, counted over `frame_labels (..., T, C)`.
+
+    Why: a knock lasts a few frames in a scene, so most of its column says "no",
+    and plain binary cross-entropy learns to say "no" too readily (low recall on
+    short, rare events). Weighting every positive frame by negatives / positives
+    (power 1) balances the two sides exactly, which tends to over-predict; the
+    square root (power 0.5, the default) is the usual compromise. Pass the result
+    as `FrameClassificationHead.loss(..., pos_weight=...)` (it is `pos_weight` of
+    `torch.nn.BCEWithLogitsLoss`). Count on the training labels only.
+
+    >>> positive_weights(torch.tensor([[1., 0.], [0., 1.], [0., 1.], [0., 1.]]), ["a", "b"])
+    tensor([1.7321, 0.5774])
+    """
+    classes = _check_classes(classes)
+    labels = _binarize(frame_labels, 0.5)
+    _check_grid(labels, classes, "frame_labels", batch_ok=True)
+    if not math.isfinite(power) or power < 0:
+        raise ValueError(f"power must be a non-negative number, got {power!r}")
+    positives = labels.flatten(0, -2).sum(0).double()  # (C,)
+    negatives = labels.shape[:-1].numel() - positives
+    if (positives == 0).any():
+        missing = [c for c, n in zip(classes, positives.tolist()) if n == 0]
+        raise ValueError(f"no positive frames for {missing}: their weight would be infinite; "
+                         f"check the labels, or leave those classes out")
+    return (negatives / positives).pow(power).float()
+
+
 def _binarize(frame_labels, threshold: float, name: str = "frame_labels") -> torch.Tensor:
     """Bool `(..., T, C)` from bools, or from probabilities >= threshold."""
     x = torch.as_tensor(frame_labels)

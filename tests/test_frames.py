@@ -11,6 +11,7 @@ from sklearn.metrics import precision_recall_fscore_support
 from transformers import HubertConfig, Wav2Vec2Config, Wav2Vec2Model
 
 from course_utils.frames import (
+    positive_weights,
     diarization_error_rate,
     encoder_stride,
     event_scores,
@@ -430,3 +431,24 @@ def test_der_optimal_mapping_and_empty_reference():
     assert diarization_error_rate(none, none)["der"] == 0.0
     assert diarization_error_rate(ref, none)["der"] == math.inf
     assert diarization_error_rate(none, ref)["der"] == 1.0  # all missed
+
+
+# ----------------------------------------------------------------------------
+# Positive weights for a class-balanced BCE
+
+
+def test_positive_weights_hand_computed_batched_and_errors():
+    labels = torch.tensor([[1., 0., 1.], [0., 1., 1.], [0., 1., 1.], [0., 1., 0.]])  # (T=4, C=3)
+    # a: 1 on / 3 off, b: 3 on / 1 off, c: 3 on / 1 off
+    torch.testing.assert_close(positive_weights(labels, ["a", "b", "c"]), torch.tensor([3.0, 1 / 3, 1 / 3]).sqrt())
+    torch.testing.assert_close(positive_weights(labels, ["a", "b", "c"], power=1.0), torch.tensor([3.0, 1 / 3, 1 / 3]))
+    torch.testing.assert_close(positive_weights(labels, ["a", "b", "c"], power=0.0), torch.ones(3))
+    batch = torch.stack([labels, torch.zeros(4, 3)])  # (B=2, T, C): 4 more negative frames per class
+    torch.testing.assert_close(positive_weights(batch, ["a", "b", "c"], power=1.0), torch.tensor([7.0, 5 / 3, 5 / 3]))
+    torch.testing.assert_close(positive_weights(labels.bool(), ["a", "b", "c"]), positive_weights(labels, ["a", "b", "c"]))
+    with pytest.raises(ValueError, match=r"no positive frames for \['b'\]"):
+        positive_weights(torch.tensor([[1., 0.], [0., 0.]]), ["a", "b"])
+    with pytest.raises(ValueError, match="class columns"):
+        positive_weights(labels, ["a", "b"])
+    with pytest.raises(ValueError, match="power"):
+        positive_weights(labels, ["a", "b", "c"], power=-1.0)

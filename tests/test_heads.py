@@ -268,6 +268,22 @@ def test_frame_loss_single_and_multi_label():
         multi.loss(logits, indices, mask)
 
 
+def test_frame_loss_pos_weight_matches_bce_with_logits_loss():
+    logits, targets = torch.randn(2, 4, 3), torch.randint(0, 2, (2, 4, 3)).float()
+    mask = lengths_to_mask(torch.tensor([4, 2]), 4)
+    weights = torch.tensor([3.0, 1.0, 0.5])
+    multi = FrameClassificationHead(8, 3, multi_label=True)
+    expected = torch.nn.BCEWithLogitsLoss(pos_weight=weights)(logits[mask], targets[mask])
+    torch.testing.assert_close(multi.loss(logits, targets, mask, pos_weight=weights), expected)
+    torch.testing.assert_close(multi.loss(logits, targets, mask, pos_weight=torch.ones(3)), multi.loss(logits, targets, mask))
+    with pytest.raises(ValueError, match="3 non-negative weights"):
+        multi.loss(logits, targets, mask, pos_weight=torch.ones(2))
+    with pytest.raises(ValueError, match="3 non-negative weights"):
+        multi.loss(logits, targets, mask, pos_weight=-weights)
+    with pytest.raises(ValueError, match="multi-label"):
+        FrameClassificationHead(8, 3).loss(logits, targets.argmax(-1), mask, pos_weight=weights)
+
+
 # ----------------------------------------------------------------------------
 # Checkpoints: the course registry, and transformers' save_pretrained (the Hub path offline)
 

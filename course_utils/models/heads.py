@@ -233,12 +233,15 @@ class FrameClassificationHead(nn.Module):
         """Per-frame probabilities `(B, T, C)`: softmax (single-label) or sigmoid (multi-label)."""
         return torch.sigmoid(logits) if self.multi_label else logits.softmax(dim=-1)
 
-    def loss(self, logits: torch.Tensor, targets: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+    def loss(self, logits: torch.Tensor, targets: torch.Tensor, mask: torch.Tensor | None = None,
+             pos_weight: torch.Tensor | None = None) -> torch.Tensor:
         """Mean loss over the real (unpadded) frames.
 
         logits (B, T, C); mask (B, T) True on real frames (None: all frames count).
         targets: multi-label: (B, T, C) multi-hot floats in [0, 1]. Single-label: (B, T)
         class indices, or (B, T, C) one-hot (reduced with argmax, as transformers does).
+        pos_weight (C,), multi-label only: how much a positive frame of each class
+        counts against a negative one (`course_utils.frames.positive_weights`).
         """
         if logits.ndim != 3 or logits.shape[-1] != self.num_labels:
             raise ValueError(f"logits must be (batch, frames, {self.num_labels}), got {tuple(logits.shape)}")
@@ -248,8 +251,17 @@ class FrameClassificationHead(nn.Module):
             if targets.shape != logits.shape:
                 raise ValueError(f"multi-label targets must be multi-hot (batch, frames, classes) = {tuple(logits.shape)}, "
                                  f"got {tuple(targets.shape)}")
-            per_frame = F.binary_cross_entropy_with_logits(logits, targets.to(logits.dtype), reduction="none").mean(-1)
+            if pos_weight is not None:
+                pos_weight = torch.as_tensor(pos_weight, dtype=logits.dtype, device=logits.device)
+                if pos_weight.shape != (self.num_labels,) or (pos_weight < 0).any():
+                    raise ValueError(f"pos_weight must be {self.num_labels} non-negative weights, one per class, "
+                                     f"got shape {tuple(pos_weight.shape)}")
+            per_frame = F.binary_cross_entropy_with_logits(logits, targets.to(logits.dtype), reduction="none",
+                                                           pos_weight=pos_weight).mean(-1)  # (B, T)
         else:
+            if pos_weight is not None:
+                raise ValueError("pos_weight is for the multi-label (sigmoid) head; a single-label head uses "
+                                 "softmax cross-entropy, which weighs classes with a per-class `weight` instead")
             if targets.shape == logits.shape:
                 if (targets.sum(-1) > 1).any():
                     raise ValueError("single-label frame targets have a frame with more than one active class "
