@@ -50,7 +50,7 @@ import torchaudio
 from torch import nn
 
 from course_utils.audio import check_sample_rate, resample, validate_waveform
-from course_utils.train import _check_model, _forward, _model_device
+from course_utils.train import check_classifier, forward_classifier, model_device
 
 AGGREGATIONS = ("mean", "max")
 
@@ -288,7 +288,7 @@ def sliding_window_predict(model: nn.Module, path_or_waveform, *, sample_rate: i
     boundary; the model gets the true length (if its forward takes `lengths`)
     and the window's weight in the mean is its fraction of real audio.
     """
-    _check_model(model)
+    check_classifier(model)
     if aggregation not in AGGREGATIONS:
         raise ValueError(f"unknown aggregation {aggregation!r}; choose one of {AGGREGATIONS}")
     if not isinstance(batch_size, int) or batch_size <= 0:
@@ -301,7 +301,7 @@ def sliding_window_predict(model: nn.Module, path_or_waveform, *, sample_rate: i
         raise ValueError(f"hop_seconds must be > 0 and at most the window ({window / sr:g} s), got {hop_seconds!r}")
     total = len(source)
     starts = window_starts(total, window, hop)
-    device = _model_device(model)
+    device = model_device(model)
     model.eval()
 
     probs = []
@@ -315,7 +315,7 @@ def sliding_window_predict(model: nn.Module, path_or_waveform, *, sample_rate: i
             piece = block[s - first:s - first + window]
             windows[i, :piece.shape[0]] = piece
             lengths[i] = piece.shape[0]
-        logits = _forward(model, windows.to(device), lengths.to(device)).float()  # (B, C)
+        logits = forward_classifier(model, windows.to(device), lengths.to(device)).float()  # (B, C)
         probs.append((logits.sigmoid() if multi_label else logits.softmax(dim=-1)).cpu())
     probs = torch.cat(probs)  # (W, C)
 
@@ -447,7 +447,7 @@ def chunked_frame_predict(model: nn.Module, path_or_waveform, *, sample_rate: in
         multi_label = bool(getattr(getattr(model, "head", None), "multi_label", getattr(model, "multi_label", False)))
 
     model.eval()
-    device = _model_device(model)
+    device = model_device(model)
     pieces, n_chunks = [], 0
     for t0 in range(0, n_total, chunk):
         t1 = min(t0 + chunk, n_total)  # keep frames [t0, t1)

@@ -94,8 +94,8 @@ def _accepts_lengths(model: nn.Module) -> bool:
     return "lengths" in inspect.signature(model.forward).parameters
 
 
-def _forward(model: nn.Module, waveforms: torch.Tensor, lengths: torch.Tensor | None) -> torch.Tensor:
-    """Call the model with lengths only when its forward takes them."""
+def forward_classifier(model: nn.Module, waveforms: torch.Tensor, lengths: torch.Tensor | None) -> torch.Tensor:
+    """`model(waveforms, lengths=lengths)` for a classifier whose forward takes lengths, else `model(waveforms)`."""
     if lengths is not None and _accepts_lengths(model):
         return model(waveforms, lengths=lengths)
     return model(waveforms)
@@ -106,7 +106,8 @@ def _autocast(device: torch.device, enabled: bool):
     return torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=enabled and device.type == "cuda")
 
 
-def _check_model(model: nn.Module, num_classes: int | None = None) -> None:
+def check_classifier(model: nn.Module) -> None:
+    """Raise TypeError unless `model` follows the course classifier convention (see the top of this module)."""
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
     missing = [a for a in ("sample_rate", "num_samples", "labels") if not hasattr(model, a)]
@@ -121,7 +122,8 @@ def _check_labels(labels: torch.Tensor, n_classes: int, name: str) -> None:
         raise ValueError(f"{name}: label {bad} out of range for a model with {n_classes} classes")
 
 
-def _model_device(model: nn.Module) -> torch.device:
+def model_device(model: nn.Module) -> torch.device:
+    """The device of the model's first parameter (or buffer); CPU for a model with neither."""
     tensor = next(iter(model.parameters()), None)
     if tensor is None:
         tensor = next(iter(model.buffers()), None)
@@ -223,7 +225,7 @@ def fit(
         seed: seeds python/numpy/torch and the shuffling generator.
         device: default `get_device()`; the model is moved there.
     """
-    _check_model(model)
+    check_classifier(model)
     if monitor not in ("val_loss", "val_accuracy"):
         raise ValueError(f"monitor must be 'val_loss' or 'val_accuracy', got {monitor!r}")
     if not isinstance(epochs, int) or epochs < 1:
@@ -273,7 +275,7 @@ def fit(
             if augment is not None:
                 waveforms, labels = augment(waveforms, labels)
             with _autocast(device, amp):
-                logits = _forward(model, waveforms, lengths)  # (B, C)
+                logits = forward_classifier(model, waveforms, lengths)  # (B, C)
                 loss = loss_fn(logits.float(), labels)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
@@ -338,9 +340,9 @@ def evaluate(
     class), `loss` (mean cross-entropy, or `loss_fn`), `predictions` (N,), `probabilities` (N, C),
     `labels` (N,). The model is left in eval mode on `device`.
     """
-    _check_model(model)
+    check_classifier(model)
     dataset = as_dataset(data)
-    device = torch.device(device) if device is not None else _model_device(model)
+    device = torch.device(device) if device is not None else model_device(model)
     amp = device.type == "cuda" if amp is None else (amp and device.type == "cuda")
     loss_fn = loss_fn or F.cross_entropy
     n_classes = len(model.labels)
@@ -351,7 +353,7 @@ def evaluate(
     for batch in DataLoader(dataset, batch_size=batch_size, shuffle=False):
         waveforms, lengths, labels = _unpack(batch, device)
         with _autocast(device, amp):
-            logits = _forward(model, waveforms, lengths)
+            logits = forward_classifier(model, waveforms, lengths)
         all_logits.append(logits.float().cpu())
         all_labels.append(labels.cpu())
     logits, labels = torch.cat(all_logits), torch.cat(all_labels)  # (N, C), (N,)
@@ -407,11 +409,11 @@ def predict(model: nn.Module, path_or_waveform, sample_rate: int | None = None) 
     and zero-padded or cut to `model.num_samples`. `dict(zip(model.labels, probs))`
     names them.
     """
-    _check_model(model)
+    check_classifier(model)
     waveform, length = prepare_waveform(model, path_or_waveform, sample_rate)
-    device = _model_device(model)
+    device = model_device(model)
     model.eval()
-    logits = _forward(model, waveform[None].to(device), torch.tensor([length], device=device))  # (1, C)
+    logits = forward_classifier(model, waveform[None].to(device), torch.tensor([length], device=device))  # (1, C)
     return logits.float().softmax(dim=-1)[0].cpu()
 
 
@@ -463,7 +465,7 @@ def save_classifier(model: nn.Module, directory: str | os.PathLike) -> Path:
     """
     from safetensors.torch import save_file
 
-    _check_model(model)
+    check_classifier(model)
     cls = type(model)
     if CLASSIFIERS.get(cls.__name__) is not cls:
         raise TypeError(f"{cls.__name__} is not registered: decorate it with @register_classifier "

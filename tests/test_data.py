@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from course_utils.data import (CLIP_CLASSES, ORDER_PAIRS, PITCH_PAIRS, SCENE_CLASSES, clip_tensors, make_clip,
-                               make_clip_dataset, make_scene, make_scene_dataset, scene_tensors)
+                               make_clip_dataset, make_scene, make_scene_dataset, scene_tensors, select_classes)
 from course_utils.data.baseline import average_spectrum_baseline
 from course_utils.data.clips import split_sizes
 
@@ -351,3 +351,39 @@ def test_load_audiofolder_errors(tmp_path):
     (tmp_path / "empty" / "train").mkdir(parents=True)
     with pytest.raises(ValueError, match="has no metadata.csv or metadata.jsonl"):
         load_audiofolder(tmp_path / "empty")
+
+
+# ----------------------------------------------------------------------------
+# select_classes: a class subset for transfer and few-shot experiments
+
+
+def test_select_classes_keeps_order_relabels_and_takes_the_first_per_class():
+    all_classes = ["a", "b", "c"]
+    labels = torch.tensor([2, 0, 1, 2, 0, 2, 1])
+    x = torch.arange(7) * 10                                  # a stand-in for waveforms, one value per row
+    lengths = torch.arange(7) + 100
+    sx, sn, sy = select_classes((x, lengths, labels), ["c", "a"], all_classes=all_classes)
+    assert sx.tolist() == [0, 10, 30, 40, 50]                 # rows 0, 1, 3, 4, 5 in their order
+    assert sn.tolist() == [100, 101, 103, 104, 105]
+    assert sy.tolist() == [0, 1, 0, 1, 0]                     # "c" -> 0, "a" -> 1
+    fx, fy = select_classes((x, labels), ["c", "a"], all_classes=all_classes, per_class=1)
+    assert fx.tolist() == [0, 10] and fy.tolist() == [0, 1]   # the first "c" and the first "a"
+    fx, fy = select_classes((x, labels), ["c"], all_classes=all_classes, per_class=2)
+    assert fx.tolist() == [0, 30]
+    with pytest.raises(ValueError, match="unknown: \\['d'\\]"):
+        select_classes((x, labels), ["a", "d"], all_classes=all_classes)
+    with pytest.raises(ValueError, match="distinct"):
+        select_classes((x, labels), ["a", "a"], all_classes=all_classes)
+    with pytest.raises(ValueError, match="fewer rows: \\{'b': 2\\}"):
+        select_classes((x, labels), ["b", "c"], all_classes=all_classes, per_class=3)
+    with pytest.raises(ValueError, match="per_class must be a positive int"):
+        select_classes((x, labels), ["b"], all_classes=all_classes, per_class=0)
+
+
+def test_select_classes_on_clip_tensors_defaults_to_the_clip_classes(small):
+    waves, lengths, labels = clip_tensors(small["train"])
+    chosen = CLIP_CLASSES[5:]
+    w, n, y = select_classes((waves, lengths, labels), chosen)
+    expected = torch.isin(labels, torch.tensor([CLIP_CLASSES.index(c) for c in chosen]))
+    assert torch.equal(w, waves[expected]) and torch.equal(n, lengths[expected])
+    assert [chosen[i] for i in y.tolist()] == [CLIP_CLASSES[i] for i in labels[expected].tolist()]

@@ -14,8 +14,8 @@ import torch
 from torch import nn
 
 from course_utils.env import seed_everything
-from course_utils.train import (CLASSIFIERS, History, evaluate, fit, load_classifier, predict,
-                                register_classifier, save_classifier)
+from course_utils.train import (CLASSIFIERS, History, check_classifier, evaluate, fit, forward_classifier,
+                                load_classifier, model_device, predict, register_classifier, save_classifier)
 
 SR, S = 8000, 800  # 0.1 s clips
 
@@ -232,3 +232,25 @@ def test_bad_checkpoints(tmp_path, data):
     with pytest.raises(TypeError, match="get_config"):
         register_classifier(type("NoConfig", (nn.Module,), {}))
     assert CLASSIFIERS["TinyToneClassifier"] is TinyToneClassifier
+
+
+def test_classifier_helpers_check_call_and_locate_a_model():
+    class TakesLengths(nn.Module):
+        sample_rate, num_samples, labels = SR, S, ["a", "b"]
+
+        def forward(self, waveforms, lengths=None):
+            return torch.stack([waveforms.sum(1), lengths.float() if lengths is not None else -waveforms.sum(1)], 1)
+
+    class NoLengths(nn.Module):
+        def forward(self, waveforms):
+            return waveforms[:, :2]
+
+    x, n = torch.ones(3, S), torch.tensor([S, 5, 1])
+    assert forward_classifier(TakesLengths(), x, n)[:, 1].tolist() == [S, 5, 1]   # lengths handed over
+    assert torch.equal(forward_classifier(NoLengths(), x, n), x[:, :2])          # ...only when accepted
+    check_classifier(TakesLengths())
+    with pytest.raises(TypeError, match=r"missing attribute\(s\) \['sample_rate', 'num_samples', 'labels'\]"):
+        check_classifier(NoLengths())
+    with pytest.raises(TypeError, match="must be a torch.nn.Module"):
+        check_classifier("model.safetensors")
+    assert model_device(NoLengths()) == torch.device("cpu") == model_device(nn.Linear(2, 2))
