@@ -473,9 +473,20 @@ def _frame_sizes(sample_rate: int, frame_length_ms: float, frame_shift_ms: float
     return frame_length, frame_shift, n_fft
 
 
-def _kaldi_fbank(waveform: torch.Tensor, window: torch.Tensor, banks: torch.Tensor, frame_length: int,
-                 frame_shift: int, preemphasis: float, bands: list[tuple[slice, slice]]) -> torch.Tensor:
+def _paired(banks: torch.Tensor) -> tuple[torch.Tensor, list[tuple[slice, slice]]]:
+    """Filterbank rows each repeated twice, to meet re^2, im^2 interleaved (`_squared_parts`), and their bands."""
+    pairs = banks.repeat_interleave(2, dim=0)                               # (2 * n_freqs, num_mel_bins)
+    return pairs, filter_bands(pairs)
+
+
+def _kaldi_fbank(waveform: torch.Tensor, window: torch.Tensor, pair_banks: torch.Tensor,
+                 bands: list[tuple[slice, slice]], frame_length: int, frame_shift: int,
+                 preemphasis: float) -> torch.Tensor:
     """waveform (..., samples) -> log mel energies (..., frames, num_mel_bins).
+
+    `pair_banks, bands = _paired(kaldi_mel_banks(...))`: the power spectrum
+    stays as re^2, im^2 interleaved (squared in place in the FFT's output) and
+    the doubled filterbank rows add each pair up inside the banded matmul.
 
     Kaldi, per frame of 400 samples x: remove the mean m, pre-emphasise
     y[j] = x[j] - 0.97 x[j-1] (x[-1] := x[0]), window, zero-pad to 512, FFT.
@@ -492,7 +503,7 @@ def _kaldi_fbank(waveform: torch.Tensor, window: torch.Tensor, banks: torch.Tens
     if waveform.shape[-1] < frame_length:
         raise ValueError(f"the clip has {waveform.shape[-1]} samples, shorter than one {frame_length}-sample frame "
                          f"(frame_length_ms); Kaldi fbank keeps whole frames only")
-    n_fft = 2 * (banks.shape[0] - 1)
+    n_fft = pair_banks.shape[0] - 2                                          # 2 * (n_fft // 2 + 1) rows
     emphasised = torch.cat([waveform[..., :1] * (1.0 - preemphasis),
                             waveform[..., 1:] - preemphasis * waveform[..., :-1]], dim=-1)   # (..., samples)
     frames = emphasised.unfold(-1, frame_length, frame_shift) * window      # (..., frames, frame_length)
@@ -501,9 +512,8 @@ def _kaldi_fbank(waveform: torch.Tensor, window: torch.Tensor, banks: torch.Tens
     window_spectrum = torch.fft.rfft(window, n=n_fft)                        # (n_fft//2 + 1,)
     spectrum = spectrum.addcmul_(((preemphasis - 1.0) * frame_means).unsqueeze(-1).to(spectrum.dtype),
                                  window_spectrum)                            # remove DC (identity 2)
-    re, im = torch.view_as_real(spectrum).unbind(-1)                        # (..., frames, n_fft//2 + 1) each
-    power = torch.addcmul(re * re, im, im)                                   # |X|^2, one fused pass
-    mel = banded_matmul(power, banks, bands)                                 # (..., frames, num_mel_bins)
+    parts = _squared_parts(spectrum)                                         # (..., frames, 2 * (n_fft//2 + 1))
+    mel = banded_matmul(parts, pair_banks, bands)                            # (..., frames, num_mel_bins)
     if _needs_grad(mel):
         return mel.clamp(min=KALDI_EPSILON).log()
     return mel.clamp_(min=KALDI_EPSILON).log_()
@@ -525,14 +535,14 @@ def kaldi_fbank(waveform, sample_rate: int = 16000, num_mel_bins: int = 128, fra
     window = _kaldi_window(window_type, frame_length, device=waveform.device, dtype=waveform.dtype)
     banks = kaldi_mel_banks(num_mel_bins, n_fft, sample_rate, low_freq, high_freq, device=waveform.device,
                             dtype=waveform.dtype)
-    bands = filter_bands(banks)
+    pair_banks, bands = _paired(banks)
     if waveform.dim() == 1 or waveform.shape[0] <= FBANK_CHUNK:
-        return _kaldi_fbank(waveform, window, banks, frame_length, frame_shift, preemphasis, bands)
-    return torch.cat([_kaldi_fbank(chunk, window, banks, frame_length, frame_shift, preemphasis, bands)
+        return _kaldi_fbank(waveform, window, pair_banks, bands, frame_length, frame_shift, preemphasis)
+    return torch.cat([_kaldi_fbank(chunk, window, pair_banks, bands, frame_length, frame_shift, preemphasis)
                       for chunk in waveform.split(FBANK_CHUNK)])    # small intermediates: see _ast_features
 
 
-def _ast_features(waveform: torch.Tensor, window: torch.Tensor, banks: torch.Tensor,
+def _ast_features(waveform: torch.Tensor, window: torch.Tensor, pair_banks: torch.Tensor,
                   bands: list[tuple[slice, slice]], frame_length: int, frame_shift: int, max_length: int,
                   mean: float, std: float, valid_frames: torch.Tensor | None) -> torch.Tensor:
     """(batch, samples) -> `(batch, max_length, num_mel_bins)`: fbank, cut or padded, normalised.
@@ -549,12 +559,12 @@ def _ast_features(waveform: torch.Tensor, window: torch.Tensor, banks: torch.Ten
     took half the time. Thirty-two clips keep every intermediate near 6 MB,
     memory that the allocator hands straight back for the next chunk.
     """
-    batch, bins = waveform.shape[0], banks.shape[-1]
+    batch, bins = waveform.shape[0], pair_banks.shape[-1]
     pad_value = (0.0 - mean) / (2.0 * std)
     out = waveform.new_empty(batch, max_length, bins)                        # (batch, max_length, bins)
     for start in range(0, batch, FBANK_CHUNK):
         chunk = slice(start, start + FBANK_CHUNK)
-        fbank = _kaldi_fbank(waveform[chunk], window, banks, frame_length, frame_shift, 0.97, bands)  # (chunk, frames, bins)
+        fbank = _kaldi_fbank(waveform[chunk], window, pair_banks, bands, frame_length, frame_shift, 0.97)  # (chunk, frames, bins)
         frames = min(fbank.shape[-2], max_length)
         normalised = fbank[:, :frames]
         normalised = (normalised - mean) / (2.0 * std) if _needs_grad(fbank) else normalised.sub_(mean).div_(2.0 * std)
@@ -597,7 +607,7 @@ def ast_features(waveform, sample_rate: int = 16000, num_mel_bins: int = 128, ma
 class ASTFeatures(nn.Module):
     """`ast_features` as a layer: `(batch, samples) -> (batch, max_length, num_mel_bins)`.
 
-    Window and Kaldi mel filters are non-persistent buffers (follow `.to(device)`).
+    Window and Kaldi mel filters (rows doubled, see `_paired`) are non-persistent buffers (follow `.to(device)`).
     """
 
     def __init__(self, sample_rate: int = 16000, num_mel_bins: int = 128, max_length: int = 1024,
@@ -610,8 +620,8 @@ class ASTFeatures(nn.Module):
                                                                                      max_length, mean, std)
         self.frame_length, self.frame_shift, self.n_fft = _frame_sizes(sample_rate, 25.0, 10.0)
         self.register_buffer("window", _kaldi_window("hanning", self.frame_length), persistent=False)
-        self.register_buffer("banks", kaldi_mel_banks(num_mel_bins, self.n_fft, sample_rate), persistent=False)
-        self.bands = filter_bands(self.banks)  # which bins each group of filters touches (any device, any dtype)
+        pair_banks, self.bands = _paired(kaldi_mel_banks(num_mel_bins, self.n_fft, sample_rate))
+        self.register_buffer("pair_banks", pair_banks, persistent=False)  # Kaldi's filters, rows doubled
 
     def num_frames(self, num_samples: int) -> int:
         """Frames of fbank before padding/cutting to max_length."""
@@ -621,7 +631,7 @@ class ASTFeatures(nn.Module):
         waveform = validate_waveform(waveform, allow_batch=True, keep_float64=True)
         valid = _valid_frames(lengths, waveform, self.frame_length, self.frame_shift)
         batch = waveform if waveform.dim() == 2 else waveform.unsqueeze(0)  # (batch, samples)
-        features = _ast_features(batch, self.window.to(waveform.dtype), self.banks.to(waveform.dtype), self.bands,
+        features = _ast_features(batch, self.window.to(waveform.dtype), self.pair_banks.to(waveform.dtype), self.bands,
                                  self.frame_length, self.frame_shift, self.max_length, self.mean, self.std, valid)
         return features if waveform.dim() == 2 else features.squeeze(0)
 
