@@ -4,8 +4,9 @@
     .venv/bin/python benchmarks/bench_frames.py --device cuda
 
 Trains the tiny Wav2Vec2 (conv channels 32, 64, 64) + multi-label frame head
-from scratch with a class-balanced BCE for a fixed number of epochs, then prints a Markdown table: training time, frame F1 and
-event F1 (onset +-200 ms) on the test scenes before and after post-processing
+from scratch with a class-balanced BCE for a fixed number of epochs, then
+prints a Markdown table: training time, frame F1 and event F1 (onset
++-200 ms) on the test scenes before and after post-processing
 (settings chosen on validation), and inference speed in frames per second
 (median of repeats) against the real-time rate of 50 frames per second.
 """

@@ -42,6 +42,7 @@ from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils._pytree import tree_flatten
 
 from course_utils.augment import add_noise
+from course_utils.data.tables import per_class_subset
 from course_utils.env import get_device
 from course_utils.train import evaluate, fit
 
@@ -119,26 +120,6 @@ def load_clip_data(n_per_class: int = 150, seed: int = 0, sample_rate: int = 160
     return ClipData(train=clip_tensors(ds["train"]), validation=clip_tensors(ds["validation"]),
                     test=clip_tensors(ds["test"]), labels=list(ds["train"].features["label"].names),
                     sample_rate=int(rate))
-
-
-def per_class_subset(part: tuple, k: int) -> tuple:
-    """The first `k` examples of every class (in the split's order): a stratified, nested subset.
-
-    Nested: the clips used for k=5 are among those for k=20, so a learning curve
-    measures more data, not different data. Raises ValueError when a class has fewer than `k`.
-    """
-    if not isinstance(k, int) or k < 1:
-        raise ValueError(f"k (examples per class) must be a positive int, got {k!r}")
-    labels = part[-1]
-    keep = []
-    for c in labels.unique().tolist():
-        idx = (labels == c).nonzero().flatten()
-        if idx.numel() < k:
-            raise ValueError(f"class {c} has only {idx.numel()} training examples, fewer than k={k}; "
-                             f"generate more (n_per_class) or lower k")
-        keep.append(idx[:k])
-    keep = torch.cat(keep).sort().values
-    return tuple(t[keep] for t in part)
 
 
 # ----------------------------------------------------------------------------

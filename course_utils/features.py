@@ -30,6 +30,7 @@ parameters raise a ValueError that names the parameter.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import torch
@@ -473,9 +474,15 @@ def _frame_sizes(sample_rate: int, frame_length_ms: float, frame_shift_ms: float
     return frame_length, frame_shift, n_fft
 
 
-def _paired(banks: torch.Tensor) -> tuple[torch.Tensor, list[tuple[slice, slice]]]:
-    """Filterbank rows each repeated twice, to meet re^2, im^2 interleaved (`_squared_parts`), and their bands."""
-    pairs = banks.repeat_interleave(2, dim=0)                               # (2 * n_freqs, num_mel_bins)
+@functools.lru_cache(maxsize=32)
+def _kaldi_filters(num_mel_bins: int, n_fft: int, sample_rate: int, low_freq: float = 20.0,
+                   high_freq: float | None = None) -> tuple[torch.Tensor, list[tuple[slice, slice]]]:
+    """Kaldi's filters with every row repeated twice, to meet re^2, im^2 interleaved
+    (`_squared_parts`), float64 on the CPU, and their bands. Built once per setting:
+    treat the tensor as read-only (`.to(device, dtype)` it, never modify it in place).
+    """
+    pairs = kaldi_mel_banks(num_mel_bins, n_fft, sample_rate, low_freq, high_freq, dtype=torch.float64)
+    pairs = pairs.repeat_interleave(2, dim=0)                                # (2 * n_freqs, num_mel_bins)
     return pairs, filter_bands(pairs)
 
 
@@ -484,7 +491,7 @@ def _kaldi_fbank(waveform: torch.Tensor, window: torch.Tensor, pair_banks: torch
                  preemphasis: float) -> torch.Tensor:
     """waveform (..., samples) -> log mel energies (..., frames, num_mel_bins).
 
-    `pair_banks, bands = _paired(kaldi_mel_banks(...))`: the power spectrum
+    `pair_banks, bands = _kaldi_filters(...)`: the power spectrum
     stays as re^2, im^2 interleaved (squared in place in the FFT's output) and
     the doubled filterbank rows add each pair up inside the banded matmul.
 
@@ -519,6 +526,11 @@ def _kaldi_fbank(waveform: torch.Tensor, window: torch.Tensor, pair_banks: torch
     return mel.clamp_(min=KALDI_EPSILON).log_()
 
 
+def _chunk_size(waveform: torch.Tensor) -> int:
+    """Clips per pass: FBANK_CHUNK on the CPU (see `_ast_features`); the whole batch on a GPU."""
+    return FBANK_CHUNK if waveform.device.type == "cpu" else max(1, waveform.shape[0])
+
+
 def kaldi_fbank(waveform, sample_rate: int = 16000, num_mel_bins: int = 128, frame_length_ms: float = 25.0,
                 frame_shift_ms: float = 10.0, *, low_freq: float = 20.0, high_freq: float | None = None,
                 preemphasis: float = 0.97, window_type: str = "hanning") -> torch.Tensor:
@@ -533,13 +545,12 @@ def kaldi_fbank(waveform, sample_rate: int = 16000, num_mel_bins: int = 128, fra
         raise ValueError(f"preemphasis must be in [0, 1], got {preemphasis!r}")
     frame_length, frame_shift, n_fft = _frame_sizes(sample_rate, frame_length_ms, frame_shift_ms)
     window = _kaldi_window(window_type, frame_length, device=waveform.device, dtype=waveform.dtype)
-    banks = kaldi_mel_banks(num_mel_bins, n_fft, sample_rate, low_freq, high_freq, device=waveform.device,
-                            dtype=waveform.dtype)
-    pair_banks, bands = _paired(banks)
-    if waveform.dim() == 1 or waveform.shape[0] <= FBANK_CHUNK:
+    pair_banks, bands = _kaldi_filters(num_mel_bins, n_fft, sample_rate, low_freq, high_freq)
+    pair_banks = pair_banks.to(device=waveform.device, dtype=waveform.dtype)
+    if waveform.dim() == 1 or waveform.shape[0] <= _chunk_size(waveform):
         return _kaldi_fbank(waveform, window, pair_banks, bands, frame_length, frame_shift, preemphasis)
     return torch.cat([_kaldi_fbank(chunk, window, pair_banks, bands, frame_length, frame_shift, preemphasis)
-                      for chunk in waveform.split(FBANK_CHUNK)])    # small intermediates: see _ast_features
+                      for chunk in waveform.split(_chunk_size(waveform))])    # see _ast_features
 
 
 def _ast_features(waveform: torch.Tensor, window: torch.Tensor, pair_banks: torch.Tensor,
@@ -552,19 +563,22 @@ def _ast_features(waveform: torch.Tensor, window: torch.Tensor, pair_banks: torc
     `valid_frames` (batch,) turns the frames past each clip's true end into
     padding too.
 
-    The output is allocated once and filled FBANK_CHUNK clips at a time. Why
-    chunks: for 256 one-second clips each whole-batch intermediate (frames,
-    spectrum, power) is about 50 MB, and the first touch of a fresh large
-    tensor costs the operating system a page fault per 4 KB; those faults
+    The output is allocated once and, on the CPU, filled FBANK_CHUNK clips at a
+    time. Why chunks: for 256 one-second clips each whole-batch intermediate
+    (frames, spectrum, power) is about 50 MB, and the first touch of a fresh
+    large tensor costs the operating system a page fault per 4 KB; those faults
     took half the time. Thirty-two clips keep every intermediate near 6 MB,
-    memory that the allocator hands straight back for the next chunk.
+    memory that the allocator hands straight back for the next chunk. (A GPU's
+    caching allocator has no such cost, so there the batch goes in one pass.)
     """
     batch, bins = waveform.shape[0], pair_banks.shape[-1]
     pad_value = (0.0 - mean) / (2.0 * std)
     out = waveform.new_empty(batch, max_length, bins)                        # (batch, max_length, bins)
-    for start in range(0, batch, FBANK_CHUNK):
-        chunk = slice(start, start + FBANK_CHUNK)
-        fbank = _kaldi_fbank(waveform[chunk], window, pair_banks, bands, frame_length, frame_shift, 0.97)  # (chunk, frames, bins)
+    step = _chunk_size(waveform)
+    for start in range(0, batch, step):
+        chunk = slice(start, start + step)
+        fbank = _kaldi_fbank(waveform[chunk], window, pair_banks, bands, frame_length, frame_shift,
+                             0.97)                                           # (chunk, frames, bins)
         frames = min(fbank.shape[-2], max_length)
         normalised = fbank[:, :frames]
         normalised = (normalised - mean) / (2.0 * std) if _needs_grad(fbank) else normalised.sub_(mean).div_(2.0 * std)
@@ -601,17 +615,20 @@ def ast_features(waveform, sample_rate: int = 16000, num_mel_bins: int = 128, ma
     exactly as if the clip had gone through the extractor alone.
     """
     waveform = validate_waveform(waveform, allow_batch=True, keep_float64=True)
-    return ASTFeatures(sample_rate, num_mel_bins, max_length, mean, std).to(waveform.device)(waveform, lengths)
+    layer = ASTFeatures(sample_rate, num_mel_bins, max_length, mean, std, dtype=waveform.dtype)
+    return layer.to(waveform.device)(waveform, lengths)
 
 
 class ASTFeatures(nn.Module):
-    """`ast_features` as a layer: `(batch, samples) -> (batch, max_length, num_mel_bins)`.
+    """`ast_features` as a layer: `(batch, samples) -> (batch, max_length, num_mel_bins)`, or
+    `(samples,) -> (max_length, num_mel_bins)`.
 
-    Window and Kaldi mel filters (rows doubled, see `_paired`) are non-persistent buffers (follow `.to(device)`).
+    Window and Kaldi mel filters (rows doubled, see `_kaldi_filters`) are
+    non-persistent buffers of `dtype` (they follow `.to(device)`).
     """
 
     def __init__(self, sample_rate: int = 16000, num_mel_bins: int = 128, max_length: int = 1024,
-                 mean: float = AST_MEAN, std: float = AST_STD):
+                 mean: float = AST_MEAN, std: float = AST_STD, *, dtype: torch.dtype = torch.float32):
         super().__init__()
         _check_positive_int(max_length, "max_length")
         if std <= 0:
@@ -619,9 +636,9 @@ class ASTFeatures(nn.Module):
         self.sample_rate, self.num_mel_bins, self.max_length, self.mean, self.std = (sample_rate, num_mel_bins,
                                                                                      max_length, mean, std)
         self.frame_length, self.frame_shift, self.n_fft = _frame_sizes(sample_rate, 25.0, 10.0)
-        self.register_buffer("window", _kaldi_window("hanning", self.frame_length), persistent=False)
-        pair_banks, self.bands = _paired(kaldi_mel_banks(num_mel_bins, self.n_fft, sample_rate))
-        self.register_buffer("pair_banks", pair_banks, persistent=False)  # Kaldi's filters, rows doubled
+        self.register_buffer("window", _kaldi_window("hanning", self.frame_length, dtype=dtype), persistent=False)
+        pair_banks, self.bands = _kaldi_filters(num_mel_bins, self.n_fft, sample_rate)
+        self.register_buffer("pair_banks", pair_banks.to(dtype, copy=True), persistent=False)  # rows doubled
 
     def num_frames(self, num_samples: int) -> int:
         """Frames of fbank before padding/cutting to max_length."""

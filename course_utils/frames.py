@@ -152,7 +152,9 @@ def positive_weights(frame_labels, classes: Sequence[str], power: float = 0.5) -
     (power 1) balances the two sides exactly, which tends to over-predict; the
     square root (power 0.5, the default) is the usual compromise. Pass the result
     as `FrameClassificationHead.loss(..., pos_weight=...)` (it is `pos_weight` of
-    `torch.nn.BCEWithLogitsLoss`). Count on the training labels only.
+    `torch.nn.BCEWithLogitsLoss`). Count on the training labels only. Every frame
+    of `frame_labels` counts: if your grids carry padding frames, leave them out
+    first (the course's scenes all have one length, so theirs have none).
 
     >>> positive_weights(torch.tensor([[1., 0.], [0., 1.], [0., 1.], [0., 1.]]), ["a", "b"])
     tensor([1.7321, 0.5774])
@@ -167,6 +169,10 @@ def positive_weights(frame_labels, classes: Sequence[str], power: float = 0.5) -
     if (positives == 0).any():
         missing = [c for c, n in zip(classes, positives.tolist()) if n == 0]
         raise ValueError(f"no positive frames for {missing}: their weight would be infinite; "
+                         f"check the labels, or leave those classes out")
+    if (negatives == 0).any():
+        always = [c for c, n in zip(classes, negatives.tolist()) if n == 0]
+        raise ValueError(f"{always} on in every frame: their weight would be 0, so the loss would ignore them; "
                          f"check the labels, or leave those classes out")
     return (negatives / positives).pow(power).float()
 

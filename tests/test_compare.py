@@ -25,7 +25,7 @@ def test_per_class_subset_is_stratified_and_nested():
     assert y.tolist() == [0, 1, 0, 2, 1, 2] and x[:, 0].tolist() == [0, 1, 2, 3, 4, 6]
     small = per_class_subset((waves, lengths, labels), 1)
     assert set(small[0][:, 0].tolist()) <= set(x[:, 0].tolist())  # nested: more data, not other data
-    with pytest.raises(ValueError, match="class 1 has only 3 training examples, fewer than k=4"):
+    with pytest.raises(ValueError, match="class 1 has only 3 examples, fewer than k=4"):
         per_class_subset((waves, lengths, labels), 4)
     with pytest.raises(ValueError, match="must be a positive int"):
         per_class_subset((waves, lengths, labels), 0)

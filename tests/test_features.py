@@ -266,6 +266,17 @@ def test_ast_features_of_a_batch_larger_than_a_chunk_equal_the_clips_one_by_one(
         torch.testing.assert_close(fbank[i], F.kaldi_fbank(batch[i]), atol=1e-4, rtol=0)  # log energies
 
 
+def test_ast_features_keep_float64_precision(waves):
+    w64 = waves.double()
+    ours = F.ast_features(w64, max_length=60)
+    fbank = F.kaldi_fbank(w64)                                    # float64 throughout
+    frames = fbank.shape[1]
+    assert ours.dtype == torch.float64
+    torch.testing.assert_close(ours[:, :frames], (fbank - F.AST_MEAN) / (2 * F.AST_STD), rtol=0, atol=1e-12)
+    torch.testing.assert_close(ours[:, frames:], torch.full_like(ours[:, frames:], -F.AST_MEAN / (2 * F.AST_STD)))
+    torch.testing.assert_close(F.ASTFeatures(max_length=60, dtype=torch.float64)(w64), ours, rtol=0, atol=0)
+
+
 def test_kaldi_does_not_modify_input_and_grad_path_agrees(waves):
     copy = waves.clone()
     no_grad = F.ast_features(waves, max_length=60)

@@ -448,6 +448,8 @@ def test_positive_weights_hand_computed_batched_and_errors():
     torch.testing.assert_close(positive_weights(labels.bool(), ["a", "b", "c"]), positive_weights(labels, ["a", "b", "c"]))
     with pytest.raises(ValueError, match=r"no positive frames for \['b'\]"):
         positive_weights(torch.tensor([[1., 0.], [0., 0.]]), ["a", "b"])
+    with pytest.raises(ValueError, match=r"\['a'\] on in every frame"):
+        positive_weights(torch.tensor([[1., 0.], [1., 1.]]), ["a", "b"])
     with pytest.raises(ValueError, match="class columns"):
         positive_weights(labels, ["a", "b"])
     with pytest.raises(ValueError, match="power"):

@@ -276,10 +276,11 @@ def test_frame_loss_pos_weight_matches_bce_with_logits_loss():
     expected = torch.nn.BCEWithLogitsLoss(pos_weight=weights)(logits[mask], targets[mask])
     torch.testing.assert_close(multi.loss(logits, targets, mask, pos_weight=weights), expected)
     torch.testing.assert_close(multi.loss(logits, targets, mask, pos_weight=torch.ones(3)), multi.loss(logits, targets, mask))
-    with pytest.raises(ValueError, match="3 non-negative weights"):
+    with pytest.raises(ValueError, match="must hold 3 weights, one per class, got shape \\(2,\\)"):
         multi.loss(logits, targets, mask, pos_weight=torch.ones(2))
-    with pytest.raises(ValueError, match="3 non-negative weights"):
-        multi.loss(logits, targets, mask, pos_weight=-weights)
+    for bad in (-weights, torch.tensor([1.0, float("nan"), 1.0]), torch.tensor([1.0, float("inf"), 1.0])):
+        with pytest.raises(ValueError, match="finite and non-negative"):
+            multi.loss(logits, targets, mask, pos_weight=bad)
     with pytest.raises(ValueError, match="multi-label"):
         FrameClassificationHead(8, 3).loss(logits, targets.argmax(-1), mask, pos_weight=weights)
 

@@ -14,10 +14,10 @@ Speech Commands for learners who are online), `tables` (arrays <-> Arrow).
 from .clips import (CLIP_CLASSES, CLIP_DESCRIPTIONS, CLIP_SECONDS, GENERATOR_VERSION, MIN_SAMPLE_RATE,
                     ORDER_PAIRS, PITCH_PAIRS, make_clip, make_clip_dataset)
 from .scenes import SCENE_CLASSES, SPEAKER_CLASSES, make_scene, make_scene_dataset
-from .tables import clip_tensors, scene_tensors, select_classes
+from .tables import clip_tensors, per_class_subset, scene_tensors, select_classes
 from .cache import clip_folder, load_audiofolder, save_audiofolder, scene_folder
 
 __all__ = ["CLIP_CLASSES", "CLIP_DESCRIPTIONS", "CLIP_SECONDS", "GENERATOR_VERSION", "MIN_SAMPLE_RATE",
-           "ORDER_PAIRS", "PITCH_PAIRS", "make_clip", "make_clip_dataset", "clip_tensors", "scene_tensors", "select_classes",
+           "ORDER_PAIRS", "PITCH_PAIRS", "make_clip", "make_clip_dataset", "clip_tensors", "per_class_subset", "scene_tensors", "select_classes",
            "SCENE_CLASSES", "SPEAKER_CLASSES", "make_scene", "make_scene_dataset",
            "clip_folder", "scene_folder", "save_audiofolder", "load_audiofolder"]

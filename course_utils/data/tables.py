@@ -94,6 +94,29 @@ def clip_tensors(split: Dataset, num_samples: int | None = None) -> tuple[torch.
             torch.from_numpy(labels.astype(np.int64)))
 
 
+def per_class_subset(part: tuple, k: int, class_names: list[str] | None = None) -> tuple:
+    """The first `k` examples of every class (in the split's order): a stratified, nested subset.
+
+    `part` ends with the labels, e.g. `(waveforms, lengths, labels)`. Nested: the
+    clips used for k=5 are among those for k=20, so a learning curve measures more
+    data, not different data. Raises ValueError when a class has fewer than `k`
+    (named by `class_names[label]` when given).
+    """
+    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+        raise ValueError(f"k (examples per class) must be a positive int, got {k!r}")
+    labels = part[-1]
+    keep = []
+    for c in labels.unique().tolist():
+        idx = (labels == c).nonzero().flatten()
+        if idx.numel() < k:
+            name = repr(class_names[c]) if class_names is not None else c
+            raise ValueError(f"class {name} has only {idx.numel()} examples, fewer than k={k}; "
+                             f"generate more (n_per_class) or lower k")
+        keep.append(idx[:k])
+    keep = torch.cat(keep).sort().values
+    return tuple(t[keep] for t in part)
+
+
 def select_classes(tensors: tuple[torch.Tensor, ...], classes: list[str], *, all_classes: list[str] | None = None,
                    per_class: int | None = None) -> tuple[torch.Tensor, ...]:
     """The rows of `tensors` whose class is one of `classes`, labels renumbered 0..len(classes)-1.
@@ -101,32 +124,28 @@ def select_classes(tensors: tuple[torch.Tensor, ...], classes: list[str], *, all
     `tensors` ends with the labels, indices into `all_classes` (default
     `CLIP_CLASSES`): `clip_tensors`'s `(waveforms, lengths, labels)` or just
     `(waveforms, labels)`. Rows keep their order. `per_class` keeps only the
-    first `per_class` rows of each class: a small, fixed training set for a
-    few-shot experiment. The new label of a row is the position of its class in
-    `classes`, so a model trained on the result names its outputs `classes`.
+    first `per_class` rows of each class (`per_class_subset`): a small, fixed
+    training set for a few-shot experiment. The new label of a row is the
+    position of its class in `classes`, so a model trained on the result names
+    its outputs `classes`.
     """
     if all_classes is None:
         from .clips import CLIP_CLASSES
 
         all_classes = CLIP_CLASSES
+    if isinstance(classes, str):
+        raise ValueError(f"classes must be a list of class names, got the string {classes!r}; "
+                         f"for one class write [{classes!r}]")
     unknown = [c for c in classes if c not in all_classes]
     if unknown or len(set(classes)) != len(classes) or not classes:
         raise ValueError(f"classes must be distinct names from {list(all_classes)}; got {list(classes)}"
                          + (f" (unknown: {unknown})" if unknown else ""))
     *rest, labels = tensors
-    ids = torch.tensor([list(all_classes).index(c) for c in classes])     # (K,) old label of each new class
+    ids = torch.tensor([list(all_classes).index(c) for c in classes], device=labels.device)  # (K,) old labels
     hit = labels[:, None] == ids                                          # (N, K) one True per kept row
     keep = hit.any(dim=1)                                                 # (N,)
-    if per_class is not None:
-        if isinstance(per_class, bool) or not isinstance(per_class, int) or per_class < 1:
-            raise ValueError(f"per_class must be a positive int, got {per_class!r}")
-        counts = hit.sum(dim=0)
-        if (counts < per_class).any():
-            short = {c: int(n) for c, n in zip(classes, counts) if n < per_class}
-            raise ValueError(f"per_class={per_class} but some classes have fewer rows: {short}")
-        keep = (hit & (hit.cumsum(dim=0) <= per_class)).any(dim=1)         # the first per_class of each class
-    new_labels = hit[keep].int().argmax(dim=1)                            # (n,) position in `classes`
-    return (*(t[keep] for t in rest), new_labels)
+    selected = (*(t[keep] for t in rest), hit[keep].int().argmax(dim=1))  # new label: position in `classes`
+    return selected if per_class is None else per_class_subset(selected, per_class, list(classes))
 
 
 def scene_tensors(split: Dataset) -> tuple[torch.Tensor, list[list[dict]]]:

@@ -253,9 +253,11 @@ class FrameClassificationHead(nn.Module):
                                  f"got {tuple(targets.shape)}")
             if pos_weight is not None:
                 pos_weight = torch.as_tensor(pos_weight, dtype=logits.dtype, device=logits.device)
-                if pos_weight.shape != (self.num_labels,) or (pos_weight < 0).any():
-                    raise ValueError(f"pos_weight must be {self.num_labels} non-negative weights, one per class, "
+                if pos_weight.shape != (self.num_labels,):
+                    raise ValueError(f"pos_weight must hold {self.num_labels} weights, one per class, "
                                      f"got shape {tuple(pos_weight.shape)}")
+                if not (pos_weight >= 0).all() or not torch.isfinite(pos_weight).all():
+                    raise ValueError(f"pos_weight must be finite and non-negative, got {pos_weight.tolist()}")
             per_frame = F.binary_cross_entropy_with_logits(logits, targets.to(logits.dtype), reduction="none",
                                                            pos_weight=pos_weight).mean(-1)  # (B, T)
         else:
