@@ -20,9 +20,8 @@ from torch.utils.data import TensorDataset
 
 from course_utils.data import SCENE_CLASSES, make_scene_dataset, scene_tensors
 from course_utils.env import seed_everything
-from course_utils.frames import (event_scores_over_clips, events_to_frame_labels, frame_labels_to_events,
-                                 frame_scores, hop_seconds, num_frames, positive_weights, postprocess,
-                                 predict_frame_probabilities)
+from course_utils.frames import (activity_event_f1, events_to_frame_labels, frame_scores, hop_seconds, num_frames,
+                                 positive_weights, postprocess, predict_frame_probabilities, tune_postprocess)
 from course_utils.models.wav2vec2 import Wav2Vec2FrameClassifier, tiny_wav2vec2_config
 from course_utils.train import fit
 
@@ -36,11 +35,6 @@ def split_tensors(scenes, split, config, hop):
     T = num_frames(config, waves.shape[1])
     targets = torch.stack([events_to_frame_labels(e, T, hop, SCENE_CLASSES) for e in events])  # (N, T, C)
     return waves, events, targets
-
-
-def event_f1(active, events, hop):
-    est = [frame_labels_to_events(a, hop, SCENE_CLASSES) for a in active]
-    return event_scores_over_clips(est, events, SCENE_CLASSES, onset_tolerance=0.2)["f1"]
 
 
 def main() -> None:
@@ -69,13 +63,12 @@ def main() -> None:
                     device=device, seed=0, progress=False), device)
 
     val_p = predict_frame_probabilities(model, val_w)
-    grid = [dict(median=m, on_threshold=0.5, off_threshold=off, min_duration=d, min_gap=g)
-            for m in (1, 5, 9) for off in (0.3, 0.5) for d in (0, 5) for g in (0, 10)]
-    best = max(grid, key=lambda kw: event_f1(postprocess(val_p, **kw), val_e, hop))
+    best = tune_postprocess(val_p, val_e, hop, SCENE_CLASSES)  # the settings with the best validation event F1
 
     test_p = predict_frame_probabilities(model, test_w)
     plain, clean = postprocess(test_p), postprocess(test_p, **best)
-    scores = {name: (frame_scores(active, test_y, SCENE_CLASSES)["f1"], event_f1(active, test_e, hop))
+    scores = {name: (frame_scores(active, test_y, SCENE_CLASSES)["f1"],
+                     activity_event_f1(active, test_e, hop, SCENE_CLASSES))
               for name, active in (("raw", plain), ("post", clean))}
 
     # inference speed: frames per second over the test set, median of repeats

@@ -162,6 +162,15 @@ def _draw_int(bounds: tuple[int, int], n: int, generator: torch.Generator | None
     return torch.randint(low, high + 1, (n,), generator=generator, device=device).cpu()
 
 
+def _draw_shifts(shift, limit: int, n: int, generator: torch.Generator | None, what: str) -> torch.Tensor:
+    """(n,) int64 shifts from `shift` (an int or a (low, high) pair), each smaller in size than
+    `limit` (`what` names that limit in the error, e.g. "shorter than the clip (16000 samples)")."""
+    bounds = _check_int_range(shift, "shift")
+    if max(abs(bounds[0]), abs(bounds[1])) >= limit:
+        raise ValueError(f"shift {shift!r} must be {what}")
+    return _draw_int(bounds, n, generator)
+
+
 def _shift_last_axis(x: torch.Tensor, shifts: torch.Tensor, mode: str) -> torch.Tensor:
     """Move x (batch, ..., n) right by shifts[b] steps along the last axis (negative: left).
 
@@ -259,13 +268,10 @@ def time_shift(waveform: torch.Tensor, shift: int | tuple[int, int], mode: str =
     would; mode "roll" wraps it around (circular), which keeps every sample
     but glues the clip's end to its start.
     """
-    bounds = _check_int_range(shift, "shift")
     mode = _check_mode(mode)
     x, single = _waveform_batch(waveform)
     n = x.shape[-1]
-    if max(abs(bounds[0]), abs(bounds[1])) >= n:
-        raise ValueError(f"shift {shift!r} must be shorter than the clip ({n} samples)")
-    shifts = _draw_int(bounds, x.shape[0], generator)
+    shifts = _draw_shifts(shift, n, x.shape[0], generator, f"shorter than the clip ({n} samples)")
     return _unbatch(_shift_last_axis(x, shifts, mode), single)
 
 
@@ -603,13 +609,10 @@ def vertical_roll(spec: torch.Tensor, shift: int | tuple[int, int], generator: t
     wraps the top bins around to the bottom; "zero" fills the vacated bins
     with zeros.
     """
-    bounds = _check_int_range(shift, "shift")
     mode = _check_mode(mode)
     x, single = _spec_batch(spec)
     n_mels = x.shape[-2]
-    if max(abs(bounds[0]), abs(bounds[1])) >= n_mels:
-        raise ValueError(f"shift {shift!r} must be smaller than the number of mel bins ({n_mels})")
-    shifts = _draw_int(bounds, x.shape[0], generator)
+    shifts = _draw_shifts(shift, n_mels, x.shape[0], generator, f"smaller than the number of mel bins ({n_mels})")
     out = _shift_last_axis(x.transpose(-1, -2), shifts, mode).transpose(-1, -2)
     return _unbatch(out.contiguous(), single)
 

@@ -571,14 +571,14 @@ def _ast_features(waveform: torch.Tensor, window: torch.Tensor, pair_banks: torc
     memory that the allocator hands straight back for the next chunk. (A GPU's
     caching allocator has no such cost, so there the batch goes in one pass.)
     """
-    batch, bins = waveform.shape[0], pair_banks.shape[-1]
+    batch, mel_bins = waveform.shape[0], pair_banks.shape[-1]
     pad_value = (0.0 - mean) / (2.0 * std)
-    out = waveform.new_empty(batch, max_length, bins)                        # (batch, max_length, bins)
+    out = waveform.new_empty(batch, max_length, mel_bins)                    # (batch, max_length, mel_bins)
     step = _chunk_size(waveform)
     for start in range(0, batch, step):
         chunk = slice(start, start + step)
         fbank = _kaldi_fbank(waveform[chunk], window, pair_banks, bands, frame_length, frame_shift,
-                             0.97)                                           # (chunk, frames, bins)
+                             0.97)                                           # (chunk, frames, mel_bins)
         frames = min(fbank.shape[-2], max_length)
         normalised = fbank[:, :frames]
         normalised = (normalised - mean) / (2.0 * std) if _needs_grad(fbank) else normalised.sub_(mean).div_(2.0 * std)

@@ -561,6 +561,31 @@ def event_scores_over_clips(estimated_per_clip, reference_per_clip, classes: Seq
     return _summarize({c: tuple(v) for c, v in totals.items()})
 
 
+def activity_event_f1(active, reference_per_clip, hop_seconds: float, classes: Sequence[str],
+                      onset_tolerance: float = 0.2) -> float:
+    """Event F1 of frame activity `(clips, T, C)` against each clip's reference events: the
+    active runs become events (`frame_labels_to_events`), scored by `event_scores_over_clips`."""
+    estimated = [frame_labels_to_events(a, hop_seconds, classes) for a in active]
+    return event_scores_over_clips(estimated, reference_per_clip, classes, onset_tolerance=onset_tolerance)["f1"]
+
+
+# The settings `tune_postprocess` tries by default: 3 median filters x 2 off-thresholds
+# (hysteresis, on at 0.5) x 2 minimum durations x 2 gap fillings = 24 combinations.
+POSTPROCESS_GRID = [dict(median=m, on_threshold=0.5, off_threshold=off, min_duration=d, min_gap=g)
+                    for m in (1, 5, 9) for off in (0.3, 0.5) for d in (0, 5) for g in (0, 10)]
+
+
+def tune_postprocess(probs, reference_per_clip, hop_seconds: float, classes: Sequence[str],
+                     grid: Sequence[Mapping] | None = None, onset_tolerance: float = 0.2) -> dict:
+    """The `postprocess` settings from `grid` (default `POSTPROCESS_GRID`) with the best event F1
+    of `probs (clips, T, C)` against `reference_per_clip`. Tune on validation clips, report on test."""
+    grid = POSTPROCESS_GRID if grid is None else list(grid)
+    if not grid:
+        raise ValueError("grid is empty: give at least one set of postprocess settings")
+    return dict(max(grid, key=lambda kw: activity_event_f1(postprocess(probs, **kw), reference_per_clip, hop_seconds,
+                                                           classes, onset_tolerance)))
+
+
 def diarization_error_rate(predicted, reference, threshold: float = 0.5, optimal_mapping: bool = False) -> dict:
     """Who-speaks-when error on frames: (missed + false alarm + confusion) / reference speech.
 

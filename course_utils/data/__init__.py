@@ -18,6 +18,7 @@ from .tables import clip_tensors, per_class_subset, scene_tensors, select_classe
 from .cache import clip_folder, load_audiofolder, save_audiofolder, scene_folder
 
 __all__ = ["CLIP_CLASSES", "CLIP_DESCRIPTIONS", "CLIP_SECONDS", "GENERATOR_VERSION", "MIN_SAMPLE_RATE",
-           "ORDER_PAIRS", "PITCH_PAIRS", "make_clip", "make_clip_dataset", "clip_tensors", "per_class_subset", "scene_tensors", "select_classes",
+           "ORDER_PAIRS", "PITCH_PAIRS", "make_clip", "make_clip_dataset",
+           "clip_tensors", "per_class_subset", "scene_tensors", "select_classes",
            "SCENE_CLASSES", "SPEAKER_CLASSES", "make_scene", "make_scene_dataset",
            "clip_folder", "scene_folder", "save_audiofolder", "load_audiofolder"]
