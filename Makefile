@@ -7,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install test unit notebooks lab course doctor bench lock clean
+.PHONY: install test unit notebooks notebooks-sync lab course doctor bench lock clean
 
 install: $(STAMP)
 
@@ -24,6 +24,9 @@ unit: $(STAMP)                 ## unit tests only
 
 notebooks: $(STAMP)            ## notebooks only, under nbval
 	$(BIN)/python -m pytest notebooks
+
+notebooks-sync: $(STAMP)       ## rebuild notebooks from their .py sources and re-execute them (NB="03 05" for some)
+	$(BIN)/python -m course_utils sync-notebooks --execute $(NB)
 
 lab: $(STAMP)                  ## JupyterLab on notebooks/ with the course's Python
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (audio course)" > /dev/null

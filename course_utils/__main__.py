@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -12,7 +13,9 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("doctor", help="check that this machine can run the course")
     course = sub.add_parser("course", help="run every notebook and write build/course_report.md")
     course.add_argument("notebooks", nargs="*", help="notebook paths (default: all, in order)")
-    sub.add_parser("sync-notebooks", help="rewrite every notebook's Colab badge and setup cell")
+    sync = sub.add_parser("sync-notebooks", help="rebuild notebooks from their jupytext sources (NN_topic.py)")
+    sync.add_argument("notebooks", nargs="*", help="notebook or source paths, or NN prefixes (default: all)")
+    sync.add_argument("--execute", action="store_true", help="re-execute each notebook and store its outputs")
     args = parser.parse_args(argv)
 
     if args.command == "doctor":
@@ -20,20 +23,26 @@ def main(argv: list[str] | None = None) -> int:
 
         return doctor()
     if args.command == "course":
-        from pathlib import Path
-
         from .course_report import run_course
 
         out, rows = run_course([Path(p) for p in args.notebooks] or None)
         print(out.read_text())
         return 0 if all(r["ok"] for r in rows) else 1
     if args.command == "sync-notebooks":
-        from .course_report import course_notebooks
+        from .course_report import course_notebooks, execute_and_save
         from .notebook import sync_notebook
 
-        for path in course_notebooks():
+        wanted = [str(w) for w in args.notebooks]
+        paths = [p for p in course_notebooks()
+                 if not wanted or any(p.stem == Path(w).stem or p.name.startswith(w) for w in wanted)]
+        if wanted and not paths:
+            print(f"no course notebook matches {wanted}", file=sys.stderr)
+            return 2
+        for path in paths:
             changed = sync_notebook(path)
-            print(f"{'updated' if changed else 'up to date'}: {path.name}")
+            print(f"{'updated' if changed else 'up to date'}: {path.name}", flush=True)
+            if args.execute:
+                print(f"  executed in {execute_and_save(path):.0f} s", flush=True)
         return 0
     return 2
 

@@ -29,20 +29,44 @@ def course_notebooks(notebook_dir: Path = NOTEBOOK_DIR) -> list[Path]:
     return sorted(p for p in notebook_dir.glob("[0-9][0-9]_*.ipynb"))
 
 
+def execute_notebook(nb, path: Path, timeout: int = 1200):
+    """Run a notebook (an nbformat NotebookNode read from `path`) in a fresh kernel, in place,
+    with the notebook's folder as working directory, as nbval and JupyterLab do."""
+    from nbclient import NotebookClient
+
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                            resources={"metadata": {"path": str(Path(path).parent)}})
+    client.execute()
+    return nb
+
+
+def execute_and_save(path: Path, timeout: int = 1200) -> float:
+    """Re-execute a notebook and store its outputs (atomically); return the seconds it took."""
+    import nbformat
+
+    path = Path(path)
+    nb = nbformat.read(path, as_version=4)
+    start = time.perf_counter()
+    execute_notebook(nb, path, timeout)
+    for cell in nb.cells:  # execution timings are noise in a diff
+        cell.metadata.pop("execution", None)
+    tmp = path.with_name(f".{path.name}.tmp")
+    nbformat.write(nb, tmp)
+    os.replace(tmp, path)
+    return time.perf_counter() - start
+
+
 def run_notebook(path: Path, results_dir: Path, timeout: int = 1200) -> dict:
     """Execute one notebook in a fresh kernel; return its row of the report."""
     import nbformat
-    from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
     nb = nbformat.read(path, as_version=4)
     os.environ[RESULTS_ENV_VAR] = str(results_dir)
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                            resources={"metadata": {"path": str(path.parent)}})
     start = time.perf_counter()
     error = ""
     try:
-        client.execute()
+        execute_notebook(nb, path, timeout)
     except CellExecutionError as exc:
         error = ANSI.sub("", str(exc)).strip().splitlines()[-1][:200]
     except Exception as exc:  # kernel died, timeout

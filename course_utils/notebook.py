@@ -4,6 +4,10 @@ The repository's address lives here and nowhere else. The notebooks' badges
 and setup cells are written from it (`python -m course_utils sync-notebooks`)
 and `tests/test_notebook_conventions.py` checks that they still match.
 
+Each notebook `NN_topic.ipynb` is paired with a jupytext source `NN_topic.py`
+(py:percent): edit the source, then `make notebooks-sync` rebuilds the
+notebook from it and re-executes it, so the stored outputs are current.
+
 `record_result` is how a notebook reports its key number (accuracy, F1, ...)
 to `make course`, which runs every notebook and writes `build/course_report.md`.
 """
@@ -84,21 +88,11 @@ def record_result(notebook: str, **metrics: float | int | str) -> dict:
     return record
 
 
-def sync_notebook(path: str | os.PathLike) -> bool:
-    """Rewrite a notebook's Colab badge and setup cell from this module's constants.
-
-    The badge is the line of the first (markdown) cell that starts with
-    `[![Open In Colab]`; the setup cell is the code cell that starts with the
-    setup marker. Returns True when the file changed.
-    """
-    import nbformat
-
-    path = Path(path)
-    nb = nbformat.read(path, as_version=4)
-    before = nbformat.writes(nb)
+def _set_badge_and_setup(nb, notebook_name: str) -> None:
+    """Write the Colab badge (first cell) and the canonical setup cell into a NotebookNode, in place."""
     first = nb.cells[0]
     lines = first.source.splitlines()
-    badge = colab_badge(path.name)
+    badge = colab_badge(notebook_name)
     idx = [i for i, line in enumerate(lines) if line.startswith("[![Open In Colab]")]
     if idx:
         lines[idx[0]] = badge
@@ -109,12 +103,103 @@ def sync_notebook(path: str | os.PathLike) -> bool:
         if cell.cell_type == "code" and cell.source.startswith(SETUP_MARKER):
             cell.source = setup_cell_source()
             break
-    after = nbformat.writes(nb)
+
+
+def _stable_ids(nb, old_cells) -> None:
+    """Cell ids that do not churn: a cell keeps its old id when its source is unchanged, a new or
+    edited cell gets one derived from its source (jupytext would draw random ones)."""
+    import hashlib
+
+    old_ids = {c.source: c.get("id") for c in old_cells}
+    used = set()
+    for i, cell in enumerate(nb.cells):
+        cell_id = old_ids.get(cell.source) or hashlib.sha1(f"{i}:{cell.source}".encode()).hexdigest()[:12]
+        while cell_id in used:
+            cell_id = hashlib.sha1(cell_id.encode()).hexdigest()[:12]
+        cell["id"] = cell_id
+        used.add(cell_id)
+
+
+def source_path(notebook: str | os.PathLike) -> Path:
+    """The jupytext (py:percent) source paired with a notebook: `NN_topic.ipynb` <-> `NN_topic.py`."""
+    return Path(notebook).with_suffix(".py")
+
+
+def _write_text_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def sync_notebook(path: str | os.PathLike) -> bool:
+    """Rebuild `NN_topic.ipynb` from its paired source `NN_topic.py`; return True when a file changed.
+
+    The py:percent source is what a person edits and reviews (jupytext). This
+    writes the Colab badge and setup cell into the source from this module's
+    constants, then replaces the notebook's cells with the source's, keeping
+    the stored outputs of every code cell whose code did not change (re-run
+    changed notebooks with `execute_notebook`). Without a source (a notebook
+    that was never paired), the badge and setup cell are rewritten in the
+    notebook itself.
+    """
+    import jupytext
+    import nbformat
+
+    path = Path(path).with_suffix(".ipynb")
+    source = source_path(path)
+    if not source.exists():
+        nb = nbformat.read(path, as_version=4)
+        before = nbformat.writes(nb)
+        _set_badge_and_setup(nb, path.name)
+        after = nbformat.writes(nb)
+        if after != before:
+            _write_text_atomic(path, after)
+        return after != before
+
+    text = source.read_text()
+    paired = jupytext.reads(text, fmt="py:percent")
+    _set_badge_and_setup(paired, path.name)
+    new_text = jupytext.writes(paired, fmt="py:percent")
+    changed = new_text != text
+    if changed:
+        _write_text_atomic(source, new_text)
+    if path.exists():
+        old = nbformat.read(path, as_version=4)
+        before = nbformat.writes(old)
+        outputs = {c.source: c for c in old.cells if c.cell_type == "code"}
+        for cell in paired.cells:
+            kept = outputs.get(cell.source) if cell.cell_type == "code" else None
+            if kept is not None:
+                cell.outputs, cell.execution_count = kept.outputs, kept.execution_count
+        paired.metadata = old.metadata
+    else:
+        before = ""
+    paired.metadata.setdefault("jupytext", {})["formats"] = "ipynb,py:percent"
+    _stable_ids(paired, old.cells if path.exists() else [])
+    after = nbformat.writes(paired)
     if after != before:
-        tmp = path.with_suffix(".ipynb.tmp")
-        tmp.write_text(after)
-        os.replace(tmp, path)
-    return after != before
+        _write_text_atomic(path, after)
+    return changed or after != before
+
+
+def source_differences(path: str | os.PathLike) -> list[str]:
+    """Where a notebook's cells differ from its paired jupytext source (empty list: in sync)."""
+    import jupytext
+    import nbformat
+
+    path = Path(path)
+    source = source_path(path)
+    if not source.exists():
+        return [f"{path.name} has no paired source {source.name} (pair it: jupytext --set-formats ipynb,py:percent)"]
+    nb = nbformat.read(path, as_version=4)
+    src = jupytext.read(source)
+    problems = []
+    if len(nb.cells) != len(src.cells):
+        problems.append(f"{path.name} has {len(nb.cells)} cells, {source.name} has {len(src.cells)}")
+    for i, (a, b) in enumerate(zip(nb.cells, src.cells)):
+        if (a.cell_type, a.source) != (b.cell_type, b.source):
+            problems.append(f"cell {i} differs: {a.cell_type} {a.source[:60]!r} vs {b.cell_type} {b.source[:60]!r}")
+    return problems
 
 
 # ----------------------------------------------------------------------------
@@ -148,12 +233,12 @@ def convention_problems(path: str | os.PathLike) -> list[str]:
     else:
         if colab_badge(path.name) not in first.source:
             problems.append("the first cell lacks this notebook's Open in Colab badge "
-                            "(run `python -m course_utils sync-notebooks`)")
+                            "(run `make notebooks-sync`)")
         if "learning goals" not in first.source.lower():
             problems.append("the first cell lacks the learning goals")
     if not any(c.cell_type == "code" and c.source == setup_cell_source() for c in cells[:3]):
         problems.append("no canonical setup cell among the first three cells "
-                        "(run `python -m course_utils sync-notebooks`)")
+                        "(run `make notebooks-sync`)")
     last = cells[-1]
     if last.cell_type != "markdown" or "summary" not in last.source.lower() or "next" not in last.source.lower():
         problems.append("the last cell is not a markdown summary with a 'next' pointer")

@@ -62,6 +62,33 @@ def test_sync_notebook_writes_the_badge_and_setup_cell(tmp_path: Path) -> None:
     assert sync_notebook(path) is False
 
 
+def test_sync_notebook_rebuilds_from_the_source_and_keeps_unchanged_outputs(tmp_path: Path) -> None:
+    path = tmp_path / "07_title.ipynb"
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# 07 · Title\n\n**Learning goals**"),
+                nbformat.v4.new_code_cell("x = 1", outputs=[nbformat.v4.new_output("stream", text="kept\n")]),
+                nbformat.v4.new_code_cell("y = 2", outputs=[nbformat.v4.new_output("stream", text="stale\n")])]
+    nbformat.write(nb, path)
+    source = notebook.source_path(path)
+    source.write_text("# %% [markdown]\n# # 07 · Title\n#\n# **Learning goals**\n\n"
+                      "# %%\nx = 1\n\n# %%\ny = 3\n\n# %% [markdown]\n# new text\n")
+    assert notebook.source_differences(path) != []
+    assert sync_notebook(path) is True
+    synced = nbformat.read(path, as_version=4)
+    assert [c.source for c in synced.cells[1:]] == ["x = 1", "y = 3", "new text"]
+    assert synced.cells[1].outputs[0].text == "kept\n"  # same code: output kept
+    assert synced.cells[2].outputs == []  # edited code: output dropped until re-executed
+    assert colab_badge("07_title.ipynb") in source.read_text()  # the badge goes into the source
+    assert notebook.source_differences(path) == []
+    assert sync_notebook(path) is False
+
+
+def test_source_differences_names_a_missing_source(tmp_path: Path) -> None:
+    path = tmp_path / "07_title.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(), path)
+    assert "no paired source" in notebook.source_differences(path)[0]
+
+
 def test_setup_cell_is_a_no_op_outside_colab() -> None:
     from IPython.core.inputtransformer2 import TransformerManager
 

@@ -6,7 +6,7 @@ import nbformat
 import pytest
 
 from course_utils.course_report import course_notebooks
-from course_utils.notebook import colab_badge, convention_problems, setup_cell_source
+from course_utils.notebook import colab_badge, convention_problems, setup_cell_source, source_differences
 
 NOTEBOOKS = course_notebooks()
 
@@ -14,6 +14,12 @@ NOTEBOOKS = course_notebooks()
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
 def test_course_notebook_keeps_conventions(path: Path) -> None:
     assert convention_problems(path) == []
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_notebook_matches_its_jupytext_source(path: Path) -> None:
+    """Edit notebooks/NN_topic.py, then `make notebooks-sync`: the .ipynb must hold the same cells."""
+    assert source_differences(path) == []
 
 
 def test_every_notebook_name_is_numbered_and_unique() -> None:
