@@ -1,4 +1,4 @@
-"""What every benchmark shares: timing a call, medians side by side, the common flags.
+"""What every benchmark shares: the common flags and the device line.
 
 A benchmark script imports this as `from _common import ...` (Python puts the
 script's own folder, `benchmarks/`, first on the import path).
@@ -7,64 +7,24 @@ script's own folder, `benchmarks/`, first on the import path).
     add_common_args(parser, repeats=5)             # --device, --repeats, --threads
     args = parser.parse_args()
     device = setup(parser, args)                   # threads set, device checked
-    seconds = time_side_by_side({"ours": f, "theirs": g}, args.repeats, device)
+    seconds = time_side_by_side({"ours": f, "theirs": g}, args.repeats, device)  # course_utils.measure
     print(f"device: {describe_device(device)}, ...")
 
-GPU work is asynchronous: a kernel launch returns before the kernel has run.
-So every timing here synchronises CUDA before starting the clock and before
-stopping it, and the figures are medians, which a burst of load from other
-work on a shared machine moves less than a mean.
+The timers and the peak-memory instrument are `course_utils.measure`'s
+(`time_side_by_side`, `timed_call`, `median_ms`, `peak_memory_mib`: CUDA
+synchronised, warmed up, medians), the same ones notebooks 04 and 08 and
+`course_utils.compare` measure with, so the figures here and there compare.
 """
 
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
-from typing import Callable
 
 import torch
 
 from course_utils.env import get_device
 
-
-def sync(device: torch.device) -> None:
-    """Wait for the queued GPU work on `device` to finish (nothing to wait for on the CPU)."""
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-
-
-def timed_call(fn: Callable[[], object], device: torch.device) -> tuple[float, object]:
-    """(wall seconds of one `fn()` call, its result), CUDA synchronised on both sides."""
-    sync(device)
-    start = time.perf_counter()
-    result = fn()
-    sync(device)
-    return time.perf_counter() - start, result
-
-
-def timed(fn: Callable[[], object], device: torch.device) -> float:
-    """Wall seconds of one `fn()` call, CUDA synchronised on both sides."""
-    return timed_call(fn, device)[0]
-
-
-def time_side_by_side(calls: dict[str, Callable[[], object]], repeats: int, device: torch.device,
-                      warmup: int = 1) -> dict[str, float]:
-    """Median seconds per call of each of `calls`, measured in alternation.
-
-    Each call first runs `warmup` times untimed (kernels, FFT plans, caches,
-    lazy initialisation). Then every round runs each call once, in order, and
-    `repeats` rounds give each call its median: a burst of load from elsewhere
-    hits all the calls alike, so their ratios hold even on a busy machine.
-    """
-    for _ in range(warmup):
-        for fn in calls.values():
-            fn()
-    times: dict[str, list[float]] = {name: [] for name in calls}
-    for _ in range(repeats):
-        for name, fn in calls.items():
-            times[name].append(timed(fn, device))
-    return {name: statistics.median(t) for name, t in times.items()}
+__all__ = ["add_common_args", "setup", "describe_device"]
 
 
 def add_common_args(parser: argparse.ArgumentParser, *, repeats: int, device: str | None = "cpu",

@@ -12,7 +12,7 @@ the fused scaled_dot_product_attention kernel.
 
 Peak memory of one forward pass (no grad, weights not counted): on CUDA from
 torch.cuda.max_memory_allocated; on the CPU from the profiler's record of
-every op's allocations and frees (`course_utils.models.ast.peak_memory_mib`).
+every allocation and free, in time order (`course_utils.measure.peak_memory_mib`).
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ import sys
 
 import torch
 
-from course_utils.models.ast import peak_memory_mib
+from course_utils.measure import peak_memory_mib, time_side_by_side
 
-from _common import add_common_args, describe_device, setup, time_side_by_side  # benchmarks/_common.py
+from _common import add_common_args, describe_device, setup  # benchmarks/_common.py
 
 SAMPLE_RATE = 16000
 
@@ -44,7 +44,7 @@ def build(config_name: str, seconds: float, device: torch.device):
     """(course AST, transformers AST, fbank input) with identical random weights."""
     from transformers import ASTForAudioClassification
 
-    from course_utils.features import ASTFeatures
+    from course_utils.fast_features import ASTFeatures
     from course_utils.models.ast import from_transformers
 
     frames = ASTFeatures(SAMPLE_RATE).num_frames(int(seconds * SAMPLE_RATE))

@@ -22,8 +22,9 @@ import torch
 import torchaudio.transforms as T
 
 from course_utils import augment as A
+from course_utils.measure import time_side_by_side
 
-from _common import add_common_args, describe_device, setup, time_side_by_side  # benchmarks/_common.py
+from _common import add_common_args, describe_device, setup  # benchmarks/_common.py
 
 SR = 16000
 

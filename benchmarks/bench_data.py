@@ -17,8 +17,8 @@ import time
 
 import torch
 
+from course_utils.baseline import average_spectrum_baseline
 from course_utils.data import ORDER_PAIRS, make_clip_dataset, make_scene_dataset
-from course_utils.data.baseline import average_spectrum_baseline
 
 from _common import add_common_args, setup  # benchmarks/_common.py
 

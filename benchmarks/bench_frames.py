@@ -20,13 +20,15 @@ from torch.utils.data import TensorDataset
 
 from course_utils.data import SCENE_CLASSES, make_scene_dataset, scene_tensors
 from course_utils.env import seed_everything
-from course_utils.frames import (activity_event_f1, events_to_frame_labels, frame_scores, hop_seconds, num_frames,
-                                 positive_weights, postprocess, predict_frame_probabilities, tune_postprocess)
-from course_utils.models.wav2vec2 import Wav2Vec2FrameClassifier, tiny_wav2vec2_config
+from course_utils.frames import events_to_frame_labels, positive_weights
+from course_utils.inference import predict_frame_probabilities
+from course_utils.measure import time_side_by_side, timed_call
+from course_utils.metrics import activity_event_f1, frame_scores
+from course_utils.models.wav2vec2 import Wav2Vec2FrameClassifier, hop_seconds, num_frames, tiny_wav2vec2_config
+from course_utils.postprocess import postprocess, tune_postprocess
 from course_utils.train import fit
 
-from _common import (add_common_args, describe_device, setup, time_side_by_side,  # benchmarks/_common.py
-                     timed, timed_call)
+from _common import add_common_args, describe_device, setup  # benchmarks/_common.py
 
 
 def split_tensors(scenes, split, config, hop):
@@ -54,12 +56,12 @@ def main() -> None:
     test_w, test_e, test_y = split_tensors(scenes, "test", config, hop)
 
     seed_everything(0)
-    model = Wav2Vec2FrameClassifier(config, SCENE_CLASSES, multi_label=True, num_samples=train_w.shape[1],
+    model = Wav2Vec2FrameClassifier(SCENE_CLASSES, config, multi_label=True, num_samples=train_w.shape[1],
                                     do_normalize=True)
     pos_weight = positive_weights(train_y, SCENE_CLASSES)  # class-balanced BCE, as in notebook 06
     train_s, history = timed_call(
         lambda: fit(model, TensorDataset(train_w, train_y), epochs=args.epochs, lr=3e-3, batch_size=4,
-                    loss_fn=lambda logits, targets: model.head.loss(logits, targets, pos_weight=pos_weight),
+                    loss_fn=lambda logits, targets: model.loss(logits, targets, pos_weight=pos_weight),
                     device=device, seed=0, progress=False), device)
 
     val_p = predict_frame_probabilities(model, val_w)
@@ -75,7 +77,7 @@ def main() -> None:
     frames = test_w.shape[0] * test_y.shape[1]
     infer_s = time_side_by_side({"predict": lambda: predict_frame_probabilities(model, test_w, batch_size=16)},
                                 args.repeats, device, warmup=0)["predict"]  # test_p above was the warm-up
-    post_s = timed(lambda: postprocess(test_p, **best), test_p.device)
+    post_s, _ = timed_call(lambda: postprocess(test_p, **best), test_p.device)
 
     n_train = train_w.shape[0]
     print(f"device: {describe_device(device)}, "

@@ -60,7 +60,7 @@ def child(mode: str, path: str, repeats: int, hop: float, device: str) -> dict:
     import torch
 
     from course_utils.audio import load_audio
-    from course_utils.longaudio import sliding_window_predict
+    from course_utils.inference import sliding_window_predict
     from course_utils.models.cnn import SpectrogramCNN
 
     torch.manual_seed(0)

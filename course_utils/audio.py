@@ -30,6 +30,8 @@ import soundfile as sf
 import torch
 import torchaudio.functional as AF
 
+__all__ = ["check_sample_rate", "load_audio", "resample", "save_audio", "validate_waveform"]
+
 # ----------------------------------------------------------------------------
 # Checks
 

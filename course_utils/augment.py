@@ -53,6 +53,12 @@ from torch import nn
 
 from course_utils.audio import check_sample_rate, validate_waveform
 
+__all__ = ["AST_FRAMES", "AST_FREQM", "AST_MEL_BINS", "AST_TIMEM", "Augment", "Compose", "MixUp",
+           "NOISE_EXPONENTS", "RandomApply", "SHARP_RESAMPLING", "SpectrogramAugment", "add_noise",
+           "ast_mask_widths", "band_limit", "colored_noise", "freq_crop", "freq_mask", "gain", "mixup",
+           "pitch_shift", "reverb", "room_impulse_response", "spec_augment", "time_mask", "time_reverse",
+           "time_shift", "time_shift_with_labels", "time_stretch", "vertical_flip", "vertical_roll"]
+
 Range = float | tuple[float, float]
 
 # SpecAugment mask sizes of the AST AudioSet recipe (YuanGongND/ast,
@@ -563,15 +569,15 @@ def mixup(x: torch.Tensor, y_onehot: torch.Tensor, alpha: float,
     lam ~ Beta(alpha, alpha) per example; x' = lam x + (1 - lam) x[perm],
     y' = lam y + (1 - lam) y[perm]. Small alpha (0.2) keeps most mixes close to
     one clip. Works on waveforms or spectrograms (any shape, batch first).
-    `y_onehot` is `(batch, n_classes)` float (one-hot or already soft).
+    `y_onehot` is `(batch, num_classes)` float (one-hot or already soft).
     """
     alpha = _check_number(alpha, "alpha", low=0.0, low_open=True)
     if not isinstance(x, torch.Tensor) or x.dim() < 2 or not x.is_floating_point():
         raise ValueError(f"x must be a floating-point batch (batch, ...), got "
                          f"{tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__}")
     if not isinstance(y_onehot, torch.Tensor) or y_onehot.dim() != 2 or not y_onehot.is_floating_point():
-        raise ValueError("y_onehot must be a float tensor (batch, n_classes); "
-                         "convert class indices with torch.nn.functional.one_hot(labels, n_classes).float()")
+        raise ValueError("y_onehot must be a float tensor (batch, num_classes); "
+                         "convert class indices with torch.nn.functional.one_hot(labels, num_classes).float()")
     if y_onehot.shape[0] != x.shape[0]:
         raise ValueError(f"x has {x.shape[0]} examples but y_onehot has {y_onehot.shape[0]}")
     batch = x.shape[0]
@@ -766,16 +772,16 @@ class RandomApply:
 
 
 class MixUp:
-    """Mixup as a training augment: integer labels in, soft labels `(batch, n_classes)` out."""
+    """Mixup as a training augment: integer labels in, soft labels `(batch, num_classes)` out."""
 
-    def __init__(self, n_classes: int, alpha: float = 0.2, seed: int = 0):
-        if isinstance(n_classes, bool) or not isinstance(n_classes, numbers.Integral) or n_classes < 2:
-            raise ValueError(f"n_classes must be an int >= 2, got {n_classes!r}")
-        self.n_classes, self.alpha = int(n_classes), _check_number(alpha, "alpha", low=0.0, low_open=True)
+    def __init__(self, num_classes: int, alpha: float = 0.2, seed: int = 0):
+        if isinstance(num_classes, bool) or not isinstance(num_classes, numbers.Integral) or num_classes < 2:
+            raise ValueError(f"num_classes must be an int >= 2, got {num_classes!r}")
+        self.num_classes, self.alpha = int(num_classes), _check_number(alpha, "alpha", low=0.0, low_open=True)
         self.generator = torch.Generator().manual_seed(seed)
 
     def __call__(self, x: torch.Tensor, labels: torch.Tensor):
-        y = F.one_hot(labels, self.n_classes).to(x.dtype) if not labels.is_floating_point() else labels
+        y = F.one_hot(labels, self.num_classes).to(x.dtype) if not labels.is_floating_point() else labels
         return mixup(x, y, self.alpha, self.generator)
 
 

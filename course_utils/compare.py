@@ -11,6 +11,9 @@ data, the same split and the same training budget:
     robustness     test accuracy when white noise is added at a given SNR
                    (`course_utils.augment.add_noise`, the transform of notebook 07)
 
+Time and memory are measured with `course_utils.measure` (`median_ms`,
+`peak_memory_mib`), the instruments notebook 04 and the benchmarks use too.
+
 The three classifiers are the course's own, small enough for a CPU:
 
     cnn       SpectrogramCNN: log-mel "image" -> conv blocks -> linear      (notebook 03)
@@ -31,20 +34,23 @@ advice leans on are out of reach. `verdicts` says where that matters.
 from __future__ import annotations
 
 import math
-import statistics
 import time
-import weakref
 from dataclasses import dataclass, field
 
 import torch
+import torch.nn.functional as F
 from torch import nn
-from torch.utils._python_dispatch import TorchDispatchMode
-from torch.utils._pytree import tree_flatten
 
 from course_utils.augment import add_noise
-from course_utils.data.tables import per_class_subset
+from course_utils.data import per_class_subset
 from course_utils.env import get_device
+from course_utils.measure import median_ms, peak_memory_mib
+from course_utils.models import count_parameters
 from course_utils.train import evaluate, fit
+
+__all__ = ["MODELS", "OPTIMIZER_SETTINGS", "AST_OVERRIDES", "SEED_TABLE", "ClipData", "Trained", "Comparison",
+           "build_classifier", "load_clip_data", "epochs_for", "train_classifier", "noise_accuracy", "scaling",
+           "compare", "verdicts", "verdict_markdown"]
 
 MODELS = ("cnn", "ast", "wav2vec2")
 # AdamW settings per model: the ones each model's own notebook trains it with (03: CNN, 04: AST, 05: Wav2Vec2),
@@ -81,19 +87,15 @@ def build_classifier(name: str, labels: list[str], *, sample_rate: int = 16000, 
         return ASTClassifier(labels, config=dict(AST_OVERRIDES), sample_rate=sample_rate, num_samples=num_samples)
     from course_utils.models.wav2vec2 import Wav2Vec2Classifier, tiny_wav2vec2_config
 
-    return Wav2Vec2Classifier(tiny_wav2vec2_config(), labels, sample_rate=sample_rate, num_samples=num_samples)
-
-
-def count_parameters(model: nn.Module) -> int:
-    """All parameters of a model (trainable or not)."""
-    from course_utils.models.cnn import count_parameters as _count
-
-    return _count(model)
+    return Wav2Vec2Classifier(labels, tiny_wav2vec2_config(), sample_rate=sample_rate, num_samples=num_samples)
 
 
 @dataclass
 class ClipData:
-    """One split of the course's clip set as tensors: each part is `(waveforms (N, S), lengths (N,), labels (N,))`."""
+    """A dataset as tensors: each part is `(waveforms (N, S), lengths (N,), targets (N,))`, one S for all three.
+
+    `labels` are the class names, in target order.
+    """
 
     train: tuple
     validation: tuple
@@ -103,11 +105,16 @@ class ClipData:
 
 
 def load_clip_data(n_per_class: int = 150, seed: int = 0, sample_rate: int = 16000, classes: list[str] | None = None,
-                   dataset=None) -> ClipData:
+                   dataset=None, num_samples: int | None = None) -> ClipData:
     """The clip set (`course_utils.data.make_clip_dataset`, split 70/15/15) as tensors.
 
     Pass `dataset` (a DatasetDict with train/validation/test, e.g. from
-    `course_utils.data.cache.load_audiofolder` on your own folder) to use other data.
+    `course_utils.data.load_audiofolder` on your own folder) to use other data;
+    `n_per_class`, `seed`, `sample_rate` and `classes` then do not apply.
+    Clips keep their length: every part is zero-padded to the longest clip of
+    the three splits (so a model built for the training clips fits the test
+    clips too). Pass `num_samples` for a fixed length instead; clips longer
+    than that are cut.
     """
     from course_utils.data import clip_tensors, make_clip_dataset
 
@@ -116,10 +123,13 @@ def load_clip_data(n_per_class: int = 150, seed: int = 0, sample_rate: int = 160
     missing = [s for s in ("train", "validation", "test") if s not in ds]
     if missing:
         raise ValueError(f"the dataset needs train, validation and test splits; missing {missing}")
+    parts = {split: clip_tensors(ds[split], num_samples) for split in ("train", "validation", "test")}
+    longest = max(waves.shape[1] for waves, _, _ in parts.values())
+    parts = {split: (F.pad(waves, (0, longest - waves.shape[1])), lengths, targets)  # zeros at the end: (N, longest)
+             for split, (waves, lengths, targets) in parts.items()}
     rate = ds["train"][0]["audio"]["sampling_rate"]
-    return ClipData(train=clip_tensors(ds["train"]), validation=clip_tensors(ds["validation"]),
-                    test=clip_tensors(ds["test"]), labels=list(ds["train"].features["label"].names),
-                    sample_rate=int(rate))
+    return ClipData(train=parts["train"], validation=parts["validation"], test=parts["test"],
+                    labels=list(ds["train"].features["label"].names), sample_rate=int(rate))
 
 
 # ----------------------------------------------------------------------------
@@ -172,113 +182,37 @@ def noise_accuracy(model: nn.Module, test: tuple, snr_db: float | None, *, seed:
     The noise is drawn from a generator seeded with `seed`, so every model hears
     exactly the same noisy clips.
     """
-    waves, lengths, labels = test
+    waves, lengths, targets = test
     if snr_db is not None:
         waves = add_noise(waves, snr_db, generator=torch.Generator().manual_seed(seed))
-    return evaluate(model, (waves, lengths, labels), device=device)["accuracy"]
+    return evaluate(model, (waves, lengths, targets), device=device)["accuracy"]
 
 
 # ----------------------------------------------------------------------------
 # Latency and memory versus clip length
 
 
-class LiveTensorBytes(TorchDispatchMode):
-    """Peak bytes of tensors created inside the `with` block (CPU or GPU), tracked at the dispatcher.
-
-    Every op's output storage is counted when it appears and released when the
-    last tensor using it is garbage-collected, so `peak` is the high-water mark
-    of activation memory: what a forward pass needs on top of the weights and
-    the input. Kernels' private scratch buffers are not seen. On CUDA,
-    `torch.cuda.max_memory_allocated` measures the same thing from the allocator.
-    """
-
-    def __init__(self):
-        super().__init__()
-        self.live = self.peak = 0
-        self._storages: dict[int, list[int]] = {}  # data_ptr -> [tensors alive, nbytes]
-
-    def _release(self, key: int) -> None:
-        entry = self._storages.get(key)
-        if entry is None:
-            return
-        entry[0] -= 1
-        if entry[0] == 0:
-            self.live -= entry[1]
-            del self._storages[key]
-
-    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
-        out = func(*args, **(kwargs or {}))
-        for t in tree_flatten(out)[0]:
-            if not isinstance(t, torch.Tensor):
-                continue
-            storage = t.untyped_storage()
-            key, nbytes = storage.data_ptr(), storage.nbytes()
-            if nbytes == 0:
-                continue
-            if key in self._storages:
-                self._storages[key][0] += 1
-            else:
-                self._storages[key] = [1, nbytes]
-                self.live += nbytes
-                self.peak = max(self.peak, self.live)
-            weakref.finalize(t, self._release, key)
-        return out
-
-
-@torch.no_grad()
-def forward_peak_memory_mb(model: nn.Module, waveforms: torch.Tensor) -> float:
-    """Activation memory (MiB) of one forward pass of `model` on `waveforms (B, S)`."""
-    device = next(model.parameters()).device
-    waveforms = waveforms.to(device)
-    model.eval()
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-        torch.cuda.reset_peak_memory_stats(device)
-        before = torch.cuda.memory_allocated(device)
-        model(waveforms)
-        torch.cuda.synchronize(device)
-        return (torch.cuda.max_memory_allocated(device) - before) / 2**20
-    with LiveTensorBytes() as tracker:
-        model(waveforms)
-    return tracker.peak / 2**20
-
-
-@torch.no_grad()
-def latency_seconds(model: nn.Module, waveforms: torch.Tensor, repeats: int = 5) -> float:
-    """Median wall time (s) of one forward pass on `waveforms (B, S)`, after one warm-up pass."""
-    device = next(model.parameters()).device
-    waveforms = waveforms.to(device)
-    model.eval()
-    sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
-    model(waveforms)
-    sync()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        model(waveforms)
-        sync()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def scaling(names=MODELS, clip_seconds=(1, 2, 4, 8), *, labels: list[str], sample_rate: int = 16000,
             repeats: int = 5, device=None) -> list[dict]:
-    """Latency per second of audio and activation memory of one clip, for each model and clip length.
+    """Latency per second of audio and peak memory of one forward pass on one clip, per model and clip length.
 
-    Each model is built for each length (weights do not change the cost). Rows:
-    {model, clip_seconds, latency_ms, latency_ms_per_audio_s, memory_mb, memory_mb_per_audio_s}.
+    Each model is built for each length (weights do not change the cost) and
+    measured with `course_utils.measure` (`median_ms`, `peak_memory_mib`: the
+    memory a forward pass needs on top of the weights and the input). Rows:
+    {model, clip_seconds, latency_ms, latency_ms_per_audio_s, memory_mb (MiB), memory_mb_per_audio_s, device}.
     """
     device = torch.device(device) if device is not None else get_device()
     rows = []
     for name in names:
         for seconds in clip_seconds:
             n = int(round(seconds * sample_rate))
-            model = build_classifier(name, labels, sample_rate=sample_rate, num_samples=n).to(device)
-            x = torch.randn(1, n, generator=torch.Generator().manual_seed(0)) * 0.1
-            latency = latency_seconds(model, x, repeats=repeats)
-            memory = forward_peak_memory_mb(model, x)
-            rows.append({"model": name, "clip_seconds": float(seconds), "latency_ms": 1000 * latency,
-                         "latency_ms_per_audio_s": 1000 * latency / seconds, "memory_mb": memory,
+            model = build_classifier(name, labels, sample_rate=sample_rate, num_samples=n).to(device).eval()
+            x = (torch.randn(1, n, generator=torch.Generator().manual_seed(0)) * 0.1).to(device)  # (1, n)
+            with torch.no_grad():
+                latency = median_ms(lambda: model(x), repeats, device)
+                memory = peak_memory_mib(lambda: model(x), device)
+            rows.append({"model": name, "clip_seconds": float(seconds), "latency_ms": latency,
+                         "latency_ms_per_audio_s": latency / seconds, "memory_mb": memory,
                          "memory_mb_per_audio_s": memory / seconds, "device": device.type})
     return rows
 
@@ -321,7 +255,7 @@ def compare(data: ClipData, names=MODELS, *, shots=(5, 10, 20, 50, 100), steps: 
     """Train every model at every `shots` (clips per class), then measure cost, scaling and noise robustness.
 
     The models trained on the most data (the largest of `shots`) fill the main
-    table. Latency per audio second in the table is for a 1-s clip on the CPU;
+    table. Latency per audio second in the table is for one test clip on the CPU;
     `scaling` has the other lengths (on `device`). `log` reports progress
     (pass `None` for silence).
     """
@@ -350,10 +284,11 @@ def compare(data: ClipData, names=MODELS, *, shots=(5, 10, 20, 50, 100), steps: 
             noise.append({"model": name, "snr_db": snr,
                           "accuracy": noise_accuracy(best[name].model, data.test, snr, seed=seed, device=device)})
     cpu_latency = {}
-    x = data.test[0][:1]  # one real 1-s clip
+    x = data.test[0][:1]  # (1, S): one real clip, padded to the data's length
     for name in names:
-        model = best[name].model.to("cpu")
-        cpu_latency[name] = 1000 * latency_seconds(model, x, repeats=repeats) / (x.shape[1] / data.sample_rate)
+        model = best[name].model.to("cpu").eval()
+        with torch.no_grad():
+            cpu_latency[name] = median_ms(lambda: model(x), repeats, "cpu") / (x.shape[1] / data.sample_rate)
         best[name].model.to(device)
     scale = scaling(names, clip_seconds, labels=data.labels, sample_rate=data.sample_rate, repeats=repeats,
                     device=device)
@@ -407,7 +342,7 @@ def verdicts(result: Comparison, frame_hop_seconds: float | None = None, window_
     the hop a clip model would slide at.
     """
     if frame_hop_seconds is None:
-        from course_utils.frames import encoder_stride
+        from course_utils.models.wav2vec2 import encoder_stride
         from course_utils.models.wav2vec2 import tiny_wav2vec2_config
 
         frame_hop_seconds = encoder_stride(tiny_wav2vec2_config()) / result.settings.get("sample_rate", 16000)
@@ -448,7 +383,7 @@ def verdicts(result: Comparison, frame_hop_seconds: float | None = None, window_
                     f"(at a {window_hop_seconds:g}-s hop: {cnn_window_ms / window_hop_seconds:.1f})")
         if frame_ms < sliding_ms:
             add(1, measured, "borne out", f"one pass gives every frame; a clip model pays one forward per label, "
-                f"x{sliding_ms / frame_ms:.0f} here, so it only suits coarse timing (`course_utils.longaudio`)")
+                f"x{sliding_ms / frame_ms:.0f} here, so it only suits coarse timing (`course_utils.inference`)")
         else:
             add(1, measured, "not borne out", "sliding a clip model at the frame spacing was cheaper here")
 
@@ -464,16 +399,16 @@ def verdicts(result: Comparison, frame_hop_seconds: float | None = None, window_
         cheapest = min(lat, key=lat.get)
         if cheapest == "wav2vec2" and mem["wav2vec2"] <= min(mem.values()):
             add(2, measured, "borne out", "the raw-waveform model is the cheapest per second of long audio here, "
-                "in time and memory (and any model can also run on hours with `course_utils.longaudio`)")
+                "in time and memory (and any model can also run on hours with `course_utils.inference`)")
         elif cheapest == "wav2vec2":
             leanest = min(mem, key=mem.get)
             add(2, measured, "depends", f"wav2vec2 is the fastest per second of audio but {leanest} needs less "
-                f"memory; with sliding windows or chunks (`course_utils.longaudio`) memory is bounded for any model")
+                f"memory; with sliding windows or chunks (`course_utils.inference`) memory is bounded for any model")
         else:
             add(2, measured, "not borne out", f"{cheapest} is cheaper per second of audio at {longest:g} s "
                 f"(ms per audio second, longest / shortest clip: wav2vec2 x{growth['wav2vec2']:.1f}, "
                 f"{cheapest} x{growth[cheapest]:.1f}); long audio is a question of windowing, and any "
-                f"model runs on hours in bounded memory with sliding windows or chunks (`course_utils.longaudio`)")
+                f"model runs on hours in bounded memory with sliding windows or chunks (`course_utils.inference`)")
 
     # 4. Small data: at the fewest examples per class, do the spectrogram models lead?
     k = min(result.settings["shots"])

@@ -19,6 +19,9 @@ from pathlib import Path
 from .env import PROJECT_ROOT
 from .notebook import RESULTS_ENV_VAR
 
+__all__ = ["ANSI", "BUILD_DIR", "NOTEBOOK_DIR", "course_notebooks", "execute_and_save", "execute_notebook",
+           "format_report", "run_course", "run_notebook"]
+
 NOTEBOOK_DIR = PROJECT_ROOT / "notebooks"
 BUILD_DIR = PROJECT_ROOT / "build"
 ANSI = re.compile(r"\x1b\[[0-9;]*m")  # colour codes in tracebacks

@@ -27,6 +27,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
+__all__ = ["Check", "DATA_DIR", "DEVICE_ENV_VAR", "PROJECT_ROOT", "doctor", "get_device", "run_checks",
+           "seed_everything"]
+
 DEVICE_ENV_VAR = "COURSE_DEVICE"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("COURSE_DATA_DIR", PROJECT_ROOT / "data"))
@@ -67,7 +70,12 @@ def _mps_available() -> bool:
 
 
 def seed_everything(seed: int = 0, deterministic: bool = True) -> torch.Generator:
-    """Seed python, numpy and torch; make CPU kernels deterministic.
+    """Seed python, numpy and torch, and make torch deterministic for the whole process.
+
+    This changes process-wide state (`torch.use_deterministic_algorithms`, cuDNN's flags,
+    every global random generator): it is for a notebook's first cells or a script's
+    start, not for library code. `course_utils.train.fit` does not call it: fit seeds
+    only its own shuffling generator and torch's generator (dropout).
 
     Returns a torch.Generator seeded with `seed`, handy for DataLoader shuffling.
     On CUDA, `deterministic=True` also asks cuDNN for deterministic algorithms;
@@ -85,11 +93,6 @@ def seed_everything(seed: int = 0, deterministic: bool = True) -> torch.Generato
         torch.backends.cudnn.benchmark = False
         os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
     return torch.Generator().manual_seed(seed)
-
-
-def is_colab() -> bool:
-    """True when running inside Google Colab."""
-    return "google.colab" in sys.modules
 
 
 # ----------------------------------------------------------------------------

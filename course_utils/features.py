@@ -1,8 +1,8 @@
 """Spectrograms from first principles: STFT, mel filterbank, log-mel, Kaldi fbank.
 
 Everything after notebook 02 eats a spectrogram. This module builds them in
-torch, one idea at a time, so they run batched on any device and gradients
-flow through them:
+torch the way they are taught, one idea per function and one step per line,
+so they run batched on any device and gradients flow through them:
 
     waveform (..., samples)
       -> frames          (..., frames, n_fft)       overlapping slices, hop_length apart
@@ -12,15 +12,18 @@ flow through them:
       -> mel             (..., n_mels, frames)      triangular filters, spaced like our hearing
       -> log (dB)        (..., n_mels, frames)      loudness is heard on a log scale
 
-`log_mel_spectrogram` / `LogMel` is the course's CNN input (librosa and
-torchaudio conventions). `kaldi_fbank` / `ast_features` / `ASTFeatures` is the
-Audio Spectrogram Transformer's input, the same numbers as
-`transformers.ASTFeatureExtractor` (which calls `torchaudio.compliance.kaldi.fbank`)
-but batched and on the GPU.
+`log_mel_spectrogram` is the course's CNN input (librosa and torchaudio
+conventions). `kaldi_fbank` / `ast_features` is the Audio Spectrogram
+Transformer's input, the same numbers as `transformers.ASTFeatureExtractor`
+(which calls `torchaudio.compliance.kaldi.fbank`), but batched.
 
     >>> from course_utils.features import log_mel_spectrogram, ast_features
     >>> spec = log_mel_spectrogram(waves, sample_rate=16000)    # (batch, 64, frames) in dB
     >>> fbank = ast_features(waves)                             # (batch, 1024, 128) normalised
+
+The models use the layers `LogMel` and `ASTFeatures` from
+`course_utils.fast_features`: the same numbers (tested equal to these
+functions), computed with speed tricks that would hide the steps here.
 
 Every function accepts `(samples,)` or `(batch, samples)` and returns the same
 leading shape. Inputs are checked by `course_utils.audio.validate_waveform`
@@ -30,17 +33,20 @@ parameters raise a ValueError that names the parameter.
 
 from __future__ import annotations
 
-import functools
 import math
 
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 
 from course_utils.audio import check_sample_rate, validate_waveform
 
+__all__ = ["AST_MEAN", "AST_STD", "KALDI_EPSILON", "ast_features", "frame_signal", "get_window", "hz_to_mel",
+           "kaldi_fbank", "kaldi_frame_sizes", "kaldi_mel_banks", "kaldi_window", "log_mel_spectrogram",
+           "magnitude_spectrogram", "mel_filterbank", "mel_to_hz", "power_spectrogram", "power_to_db", "stft",
+           "stft_from_frames", "valid_frames"]
+
 # ----------------------------------------------------------------------------
-# Checks shared by every function below
+# Checks shared by every function below (and by course_utils.fast_features)
 
 
 def _check_positive_int(value, name: str) -> int:
@@ -65,6 +71,15 @@ def _check_length(num_samples: int, n_fft: int, center: bool, pad_mode: str) -> 
     if center and pad_mode == "reflect" and num_samples <= n_fft // 2:
         raise ValueError(f"n_fft={n_fft} needs a clip longer than n_fft // 2 = {n_fft // 2} samples for "
                          f"pad_mode='reflect' (got {num_samples}); use pad_mode='constant'")
+
+
+def _check_db_params(ref: float, amin: float, top_db: float | None) -> None:
+    if amin <= 0:
+        raise ValueError(f"amin must be positive, got {amin!r}")
+    if ref <= 0:
+        raise ValueError(f"ref must be positive, got {ref!r}")
+    if top_db is not None and top_db < 0:
+        raise ValueError(f"top_db must be non-negative (or None), got {top_db!r}")
 
 
 # ----------------------------------------------------------------------------
@@ -159,32 +174,16 @@ def stft(waveform, n_fft: int = 400, hop_length: int = 160, win_length: int | No
 # Step 4: power. |X|^2 = re^2 + im^2 is the energy in each time-frequency cell.
 
 
-def _needs_grad(t: torch.Tensor) -> bool:
-    return torch.is_grad_enabled() and t.requires_grad
-
-
-def _squared_parts(spectrum: torch.Tensor) -> torch.Tensor:
-    """Complex (..., n_freqs) -> real (..., 2 * n_freqs): re^2, im^2 interleaved.
-
-    Adjacent pairs sum to |X|^2. The course's pipelines leave that sum to the
-    mel matmul (a filterbank with every row repeated twice), which saves a
-    pass over the largest tensor. When no gradient is needed the squares are
-    taken in place in the FFT's own output: no new 50 MB tensor to allocate.
-    """
-    parts = torch.view_as_real(spectrum).flatten(-2)                # (..., 2 * n_freqs)
-    return parts * parts if _needs_grad(parts) else parts.square_()
-
-
 def power_spectrogram(waveform, n_fft: int = 400, hop_length: int = 160, win_length: int | None = None,
                       window: str | torch.Tensor = "hann", center: bool = True, pad_mode: str = "constant",
                       power: float = 2.0) -> torch.Tensor:
     """|STFT|^power, `(..., n_fft // 2 + 1, frames)`: power=2 for energy, power=1 for magnitude."""
     if isinstance(power, bool) or not isinstance(power, (int, float)) or power <= 0:
         raise ValueError(f"power must be a positive number (2 for power, 1 for magnitude), got {power!r}")
-    spectrum = stft(waveform, n_fft, hop_length, win_length, window, center, pad_mode)
+    spectrum = stft(waveform, n_fft, hop_length, win_length, window, center, pad_mode)  # (..., n_freqs, frames)
     if power == 2.0:
-        return torch.view_as_real(spectrum).pow(2).sum(-1)              # re^2 + im^2, smooth at 0
-    return spectrum.abs().pow(power)
+        return spectrum.real ** 2 + spectrum.imag ** 2                  # |X|^2, smooth at 0 (|X| is not)
+    return spectrum.abs() ** power
 
 
 def magnitude_spectrogram(waveform, n_fft: int = 400, hop_length: int = 160, **kwargs) -> torch.Tensor:
@@ -288,41 +287,18 @@ def power_to_db(spec: torch.Tensor, ref: float = 1.0, amin: float = 1e-10, top_d
     the same numbers as its clips one by one. (torchaudio's AmplitudeToDB takes
     the peak over the whole batch of 3-D input.)
     """
-    return _power_to_db(spec, ref, amin, top_db, inplace=False)
-
-
-def _power_to_db(spec: torch.Tensor, ref: float, amin: float, top_db: float | None, inplace: bool) -> torch.Tensor:
-    if amin <= 0:
-        raise ValueError(f"amin must be positive, got {amin!r}")
-    if ref <= 0:
-        raise ValueError(f"ref must be positive, got {ref!r}")
-    if top_db is not None and top_db < 0:
-        raise ValueError(f"top_db must be non-negative (or None), got {top_db!r}")
-    offset = 10.0 * math.log10(max(amin, ref))
-    if inplace:  # the caller owns `spec` and needs no gradient: reuse its memory
-        db = spec.clamp_(min=amin).log10_().mul_(10.0).sub_(offset)
-    else:
-        db = 10.0 * torch.log10(spec.clamp(min=amin)) - offset
+    if not isinstance(spec, torch.Tensor):
+        raise TypeError(f"spec must be a torch.Tensor of powers, got {type(spec).__name__}")
+    _check_db_params(ref, amin, top_db)
+    db = 10.0 * torch.log10(spec.clamp(min=amin)) - 10.0 * math.log10(max(amin, ref))
     if top_db is not None:
-        peak = db.amax(dim=(-2, -1), keepdim=True) if db.dim() >= 2 else db.amax()
-        db = db.clamp_(min=peak - top_db) if inplace else torch.maximum(db, peak - top_db)
+        peak = db.amax(dim=(-2, -1), keepdim=True) if db.dim() >= 2 else db.amax()   # each clip's loudest cell
+        db = torch.maximum(db, peak - top_db)
     return db
 
 
 # ----------------------------------------------------------------------------
-# All together: the log-mel spectrogram, a function and an nn.Module.
-
-
-def _log_mel(waveform: torch.Tensor, window: torch.Tensor, filterbank: torch.Tensor, n_fft: int, hop_length: int,
-             center: bool, pad_mode: str, top_db: float | None) -> torch.Tensor:
-    """waveform (..., samples) -> log-mel (..., n_mels, frames), given the window (n_fft,) and filterbank."""
-    _check_length(waveform.shape[-1], n_fft, center, pad_mode)
-    frames = frame_signal(waveform, n_fft, hop_length, center, pad_mode)           # (..., frames, n_fft) view
-    spectrum = torch.fft.rfft(frames * window, dim=-1)                           # (..., frames, n_freqs)
-    parts = _squared_parts(spectrum)                                             # (..., frames, 2 * n_freqs)
-    pair_filterbank = filterbank.repeat_interleave(2, dim=0)                     # (2 * n_freqs, n_mels)
-    mel = torch.matmul(pair_filterbank.T, parts.transpose(-1, -2))               # (..., n_mels, frames)
-    return _power_to_db(mel, 1.0, 1e-10, top_db, inplace=not _needs_grad(mel))
+# All together: the log-mel spectrogram.
 
 
 def log_mel_spectrogram(waveform, sample_rate: int = 16000, n_fft: int = 400, hop_length: int = 160,
@@ -335,48 +311,14 @@ def log_mel_spectrogram(waveform, sample_rate: int = 16000, n_fft: int = 400, ho
     Equals `librosa.power_to_db(librosa.feature.melspectrogram(y, sr=sample_rate,
     n_fft=n_fft, hop_length=hop_length, n_mels=n_mels, htk=(mel_scale == "htk"),
     norm=norm), top_db=top_db)`, and torchaudio's MelSpectrogram + AmplitudeToDB
-    with `pad_mode="reflect"` (torchaudio's padding).
+    with `pad_mode="reflect"` (torchaudio's padding). The layer
+    `course_utils.fast_features.LogMel` computes the same, faster.
     """
     waveform = validate_waveform(waveform, allow_batch=True, keep_float64=True)
-    win_length = _check_stft_params(n_fft, hop_length, win_length)
-    w = get_window(window, win_length, n_fft, device=waveform.device, dtype=waveform.dtype)
-    fb = mel_filterbank(n_fft // 2 + 1, n_mels, sample_rate, f_min, f_max, mel_scale, norm,
-                        device=waveform.device, dtype=waveform.dtype)
-    return _log_mel(waveform, w, fb, n_fft, hop_length, center, pad_mode, top_db)
-
-
-class LogMel(nn.Module):
-    """`log_mel_spectrogram` as a layer: `(batch, samples) -> (batch, n_mels, frames)`.
-
-    The window and the mel filterbank are (non-persistent) buffers: they move
-    with `.to(device)` and stay out of the state_dict, since they follow from
-    the constructor's arguments.
-    """
-
-    def __init__(self, sample_rate: int = 16000, n_fft: int = 400, hop_length: int = 160, n_mels: int = 64,
-                 f_min: float = 0.0, f_max: float | None = None, top_db: float | None = 80.0, *,
-                 win_length: int | None = None, window: str = "hann", center: bool = True,
-                 pad_mode: str = "constant", mel_scale: str = "htk", norm: str | None = None):
-        super().__init__()
-        win_length = _check_stft_params(n_fft, hop_length, win_length)
-        self.sample_rate, self.n_fft, self.hop_length, self.n_mels = sample_rate, n_fft, hop_length, n_mels
-        self.top_db, self.center, self.pad_mode = top_db, center, pad_mode
-        self.register_buffer("window", get_window(window, win_length, n_fft), persistent=False)
-        self.register_buffer("filterbank", mel_filterbank(n_fft // 2 + 1, n_mels, sample_rate, f_min, f_max,
-                                                          mel_scale, norm), persistent=False)
-
-    def num_frames(self, num_samples: int) -> int:
-        """How many frames a clip of `num_samples` samples gives."""
-        return 1 + num_samples // self.hop_length if self.center else 1 + (num_samples - self.n_fft) // self.hop_length
-
-    def forward(self, waveform: torch.Tensor) -> torch.Tensor:
-        waveform = validate_waveform(waveform, allow_batch=True, keep_float64=True)
-        return _log_mel(waveform, self.window.to(waveform.dtype), self.filterbank.to(waveform.dtype), self.n_fft,
-                        self.hop_length, self.center, self.pad_mode, self.top_db)
-
-    def extra_repr(self) -> str:
-        return (f"sample_rate={self.sample_rate}, n_fft={self.n_fft}, hop_length={self.hop_length}, "
-                f"n_mels={self.n_mels}, top_db={self.top_db}")
+    power = power_spectrogram(waveform, n_fft, hop_length, win_length, window, center, pad_mode)  # (..., freqs, frames)
+    filterbank = mel_filterbank(n_fft // 2 + 1, n_mels, sample_rate, f_min, f_max, mel_scale, norm,
+                                device=waveform.device, dtype=waveform.dtype)                # (freqs, n_mels)
+    return power_to_db(filterbank.T @ power, top_db=top_db)                                  # (..., n_mels, frames)
 
 
 # ----------------------------------------------------------------------------
@@ -393,7 +335,30 @@ class LogMel(nn.Module):
 
 KALDI_EPSILON = torch.finfo(torch.float32).eps  # 1.1920929e-07, Kaldi's floor before the log
 AST_MEAN, AST_STD = -4.2677393, 4.5689974       # AudioSet statistics used by ASTFeatureExtractor
-FBANK_CHUNK = 32                                 # clips per pass in `kaldi_fbank` and `_ast_features`
+
+
+def kaldi_frame_sizes(sample_rate: int, frame_length_ms: float = 25.0,
+                      frame_shift_ms: float = 10.0) -> tuple[int, int, int]:
+    """(frame_length, frame_shift, n_fft) in samples, as Kaldi rounds them: 16 kHz -> (400, 160, 512)."""
+    check_sample_rate(sample_rate)
+    frame_length = int(sample_rate * frame_length_ms * 0.001)
+    frame_shift = int(sample_rate * frame_shift_ms * 0.001)
+    if frame_length < 2:
+        raise ValueError(f"frame_length_ms={frame_length_ms} gives {frame_length} samples at {sample_rate} Hz; need >= 2")
+    if frame_shift <= 0:
+        raise ValueError(f"frame_shift_ms={frame_shift_ms} gives a hop of {frame_shift} samples at {sample_rate} Hz; "
+                         f"it must be positive")
+    n_fft = 1 << (frame_length - 1).bit_length()  # next power of two: 400 -> 512
+    return frame_length, frame_shift, n_fft
+
+
+def kaldi_window(window_type: str, frame_length: int, *, device=None, dtype=torch.float32) -> torch.Tensor:
+    """Kaldi's symmetric windows, `(frame_length,)`. Both start (and end) at 0."""
+    if window_type == "hanning":
+        return torch.hann_window(frame_length, periodic=False, device=device, dtype=dtype)
+    if window_type == "povey":  # Kaldi's default: a Hann window raised to 0.85
+        return torch.hann_window(frame_length, periodic=False, device=device, dtype=dtype).pow(0.85)
+    raise ValueError(f"window_type must be 'hanning' (AST) or 'povey' (Kaldi's default), got {window_type!r}")
 
 
 def kaldi_mel_banks(num_mel_bins: int, n_fft: int, sample_rate: int, low_freq: float = 20.0,
@@ -421,116 +386,6 @@ def kaldi_mel_banks(num_mel_bins: int, n_fft: int, sample_rate: int, low_freq: f
     return banks.to(device=device, dtype=dtype)
 
 
-def filter_bands(banks: torch.Tensor, groups: int = 8) -> list[tuple[slice, slice]]:
-    """Cut a filterbank `(n_freqs, n_filters)` into `groups` runs of neighbouring filters,
-    each with the run of frequency bins its filters touch: `[(bins, filters), ...]`.
-
-    A mel filter is a narrow triangle, so a filterbank is almost all zeros
-    (Kaldi's 257 x 128 has 504 non-zeros: 1.5 %). `banded_matmul` multiplies
-    each group of filters by its own bins only.
-    """
-    _check_positive_int(groups, "groups")
-    touched = (banks.detach().cpu() != 0)                                   # (n_freqs, n_filters)
-    bands = []
-    for filters in torch.arange(banks.shape[1]).chunk(groups):
-        rows = touched[:, filters].any(dim=1).nonzero().flatten()
-        bins = slice(int(rows[0]), int(rows[-1]) + 1) if len(rows) else slice(0, 0)
-        bands.append((bins, slice(int(filters[0]), int(filters[-1]) + 1)))
-    return bands
-
-
-def banded_matmul(x: torch.Tensor, banks: torch.Tensor, bands: list[tuple[slice, slice]]) -> torch.Tensor:
-    """`x @ banks` computed band by band: `(..., n_freqs) -> (..., n_filters)`.
-
-    The same numbers as the dense product (the skipped terms are exact zeros),
-    with 7.7x fewer multiply-adds for Kaldi's 128 filters in 8 groups.
-    """
-    out = x.new_empty(x.shape[:-1] + (banks.shape[1],))
-    for bins, filters in bands:
-        out[..., filters] = x[..., bins] @ banks[bins, filters]
-    return out
-
-
-def _kaldi_window(window_type: str, frame_length: int, device=None, dtype=torch.float32) -> torch.Tensor:
-    """Kaldi's symmetric windows. Both start at 0, which `_kaldi_fbank` relies on."""
-    if window_type == "hanning":
-        return torch.hann_window(frame_length, periodic=False, device=device, dtype=dtype)
-    if window_type == "povey":  # Kaldi's default: a Hann window raised to 0.85
-        return torch.hann_window(frame_length, periodic=False, device=device, dtype=dtype).pow(0.85)
-    raise ValueError(f"window_type must be 'hanning' (AST) or 'povey' (Kaldi's default), got {window_type!r}")
-
-
-def _frame_sizes(sample_rate: int, frame_length_ms: float, frame_shift_ms: float) -> tuple[int, int, int]:
-    """(frame_length, frame_shift, n_fft) in samples, as Kaldi rounds them."""
-    check_sample_rate(sample_rate)
-    frame_length = int(sample_rate * frame_length_ms * 0.001)
-    frame_shift = int(sample_rate * frame_shift_ms * 0.001)
-    if frame_length < 2:
-        raise ValueError(f"frame_length_ms={frame_length_ms} gives {frame_length} samples at {sample_rate} Hz; need >= 2")
-    if frame_shift <= 0:
-        raise ValueError(f"frame_shift_ms={frame_shift_ms} gives a hop of {frame_shift} samples at {sample_rate} Hz; "
-                         f"it must be positive")
-    n_fft = 1 << (frame_length - 1).bit_length()  # next power of two: 400 -> 512
-    return frame_length, frame_shift, n_fft
-
-
-@functools.lru_cache(maxsize=32)
-def _kaldi_filters(num_mel_bins: int, n_fft: int, sample_rate: int, low_freq: float = 20.0,
-                   high_freq: float | None = None) -> tuple[torch.Tensor, list[tuple[slice, slice]]]:
-    """Kaldi's filters with every row repeated twice, to meet re^2, im^2 interleaved
-    (`_squared_parts`), float64 on the CPU, and their bands. Built once per setting:
-    treat the tensor as read-only (`.to(device, dtype)` it, never modify it in place).
-    """
-    pairs = kaldi_mel_banks(num_mel_bins, n_fft, sample_rate, low_freq, high_freq, dtype=torch.float64)
-    pairs = pairs.repeat_interleave(2, dim=0)                                # (2 * n_freqs, num_mel_bins)
-    return pairs, filter_bands(pairs)
-
-
-def _kaldi_fbank(waveform: torch.Tensor, window: torch.Tensor, pair_banks: torch.Tensor,
-                 bands: list[tuple[slice, slice]], frame_length: int, frame_shift: int,
-                 preemphasis: float) -> torch.Tensor:
-    """waveform (..., samples) -> log mel energies (..., frames, num_mel_bins).
-
-    `pair_banks, bands = _kaldi_filters(...)`: the power spectrum
-    stays as re^2, im^2 interleaved (squared in place in the FFT's output) and
-    the doubled filterbank rows add each pair up inside the banded matmul.
-
-    Kaldi, per frame of 400 samples x: remove the mean m, pre-emphasise
-    y[j] = x[j] - 0.97 x[j-1] (x[-1] := x[0]), window, zero-pad to 512, FFT.
-    Done literally that is four copies of every frame. `rfft(..., n=512)`
-    does the zero-padding itself, and two identities remove two more copies,
-    with the same numbers:
-      1. Pre-emphasis is the same filter in every frame, so we apply it once to
-         the whole waveform. Only a frame's first sample would differ, and the
-         window multiplies that sample by 0.
-      2. Removing m before pre-emphasis equals subtracting (1 - 0.97) m after
-         it; after the window and FFT that is (1 - 0.97) m FFT(window), which we
-         subtract in the frequency domain.
-    """
-    if waveform.shape[-1] < frame_length:
-        raise ValueError(f"the clip has {waveform.shape[-1]} samples, shorter than one {frame_length}-sample frame "
-                         f"(frame_length_ms); Kaldi fbank keeps whole frames only")
-    n_fft = pair_banks.shape[0] - 2                                          # 2 * (n_fft // 2 + 1) rows
-    emphasised = torch.cat([waveform[..., :1] * (1.0 - preemphasis),
-                            waveform[..., 1:] - preemphasis * waveform[..., :-1]], dim=-1)   # (..., samples)
-    frames = emphasised.unfold(-1, frame_length, frame_shift) * window      # (..., frames, frame_length)
-    frame_means = waveform.unfold(-1, frame_length, frame_shift).mean(dim=-1)   # (..., frames)
-    spectrum = torch.fft.rfft(frames, n=n_fft, dim=-1)                       # zero-padded: (..., frames, n_fft//2 + 1)
-    window_spectrum = torch.fft.rfft(window, n=n_fft)                        # (n_fft//2 + 1,)
-    spectrum = spectrum.addcmul_(((preemphasis - 1.0) * frame_means).unsqueeze(-1).to(spectrum.dtype),
-                                 window_spectrum)                            # remove DC (identity 2)
-    parts = _squared_parts(spectrum)                                         # (..., frames, 2 * (n_fft//2 + 1))
-    mel = banded_matmul(parts, pair_banks, bands)                            # (..., frames, num_mel_bins)
-    if _needs_grad(mel):
-        return mel.clamp(min=KALDI_EPSILON).log()
-    return mel.clamp_(min=KALDI_EPSILON).log_()
-
-
-def _chunk_size(waveform: torch.Tensor) -> int:
-    """Clips per pass: FBANK_CHUNK on the CPU (see `_ast_features`); the whole batch on a GPU."""
-    return FBANK_CHUNK if waveform.device.type == "cpu" else max(1, waveform.shape[0])
-
-
 def kaldi_fbank(waveform, sample_rate: int = 16000, num_mel_bins: int = 128, frame_length_ms: float = 25.0,
                 frame_shift_ms: float = 10.0, *, low_freq: float = 20.0, high_freq: float | None = None,
                 preemphasis: float = 0.97, window_type: str = "hanning") -> torch.Tensor:
@@ -541,63 +396,38 @@ def kaldi_fbank(waveform, sample_rate: int = 16000, num_mel_bins: int = 128, fra
     makes), batched. Note the layout: time first, like Kaldi and AST.
     """
     waveform = validate_waveform(waveform, allow_batch=True, keep_float64=True)
-    if not 0.0 <= preemphasis <= 1.0:
-        raise ValueError(f"preemphasis must be in [0, 1], got {preemphasis!r}")
-    frame_length, frame_shift, n_fft = _frame_sizes(sample_rate, frame_length_ms, frame_shift_ms)
-    window = _kaldi_window(window_type, frame_length, device=waveform.device, dtype=waveform.dtype)
-    pair_banks, bands = _kaldi_filters(num_mel_bins, n_fft, sample_rate, low_freq, high_freq)
-    pair_banks = pair_banks.to(device=waveform.device, dtype=waveform.dtype)
-    if waveform.dim() == 1 or waveform.shape[0] <= _chunk_size(waveform):
-        return _kaldi_fbank(waveform, window, pair_banks, bands, frame_length, frame_shift, preemphasis)
-    return torch.cat([_kaldi_fbank(chunk, window, pair_banks, bands, frame_length, frame_shift, preemphasis)
-                      for chunk in waveform.split(_chunk_size(waveform))])    # see _ast_features
+    if isinstance(preemphasis, bool) or not isinstance(preemphasis, (int, float)) or not 0.0 <= preemphasis <= 1.0:
+        raise ValueError(f"preemphasis must be a number in [0, 1] (Kaldi's default is 0.97), got {preemphasis!r}")
+    frame_length, frame_shift, n_fft = kaldi_frame_sizes(sample_rate, frame_length_ms, frame_shift_ms)
+    window = kaldi_window(window_type, frame_length, device=waveform.device, dtype=waveform.dtype)  # (frame_length,)
+    banks = kaldi_mel_banks(num_mel_bins, n_fft, sample_rate, low_freq, high_freq,
+                            device=waveform.device, dtype=waveform.dtype)          # (n_fft//2 + 1, num_mel_bins)
+    if waveform.shape[-1] < frame_length:
+        raise ValueError(f"the clip has {waveform.shape[-1]} samples, shorter than one {frame_length}-sample frame "
+                         f"(frame_length_ms); Kaldi fbank keeps whole frames only: pad the clip or shorten the frame")
+
+    frames = waveform.unfold(-1, frame_length, frame_shift)                  # (..., frames, frame_length)
+    frames = frames - frames.mean(dim=-1, keepdim=True)                      # remove DC
+    previous = torch.cat([frames[..., :1], frames[..., :-1]], dim=-1)        # x[j-1], with x[-1] := x[0]
+    frames = frames - preemphasis * previous                                 # pre-emphasis
+    spectrum = torch.fft.rfft(frames * window, n=n_fft)                      # zero-padded: (..., frames, n_fft//2 + 1)
+    power = spectrum.real ** 2 + spectrum.imag ** 2                          # |X|^2
+    return (power @ banks).clamp(min=KALDI_EPSILON).log()                    # (..., frames, num_mel_bins)
 
 
-def _ast_features(waveform: torch.Tensor, window: torch.Tensor, pair_banks: torch.Tensor,
-                  bands: list[tuple[slice, slice]], frame_length: int, frame_shift: int, max_length: int,
-                  mean: float, std: float, valid_frames: torch.Tensor | None) -> torch.Tensor:
-    """(batch, samples) -> `(batch, max_length, num_mel_bins)`: fbank, cut or padded, normalised.
+def valid_frames(lengths, waveform: torch.Tensor, frame_length: int, frame_shift: int) -> torch.Tensor:
+    """Each clip's count of whole frames, `(batch,)`, from its true length in a zero-padded batch.
 
-    ASTFeatureExtractor pads the fbank with zeros (or cuts it) to max_length
-    frames and then normalises, so padding frames hold (0 - mean) / (2 std).
-    `valid_frames` (batch,) turns the frames past each clip's true end into
-    padding too.
-
-    The output is allocated once and, on the CPU, filled FBANK_CHUNK clips at a
-    time. Why chunks: for 256 one-second clips each whole-batch intermediate
-    (frames, spectrum, power) is about 50 MB, and the first touch of a fresh
-    large tensor costs the operating system a page fault per 4 KB; those faults
-    took half the time. Thirty-two clips keep every intermediate near 6 MB,
-    memory that the allocator hands straight back for the next chunk. (A GPU's
-    caching allocator has no such cost, so there the batch goes in one pass.)
+    `lengths` (batch,) are sample counts of a `(batch, samples)` waveform,
+    each between one frame and the batch's width.
     """
-    batch, mel_bins = waveform.shape[0], pair_banks.shape[-1]
-    pad_value = (0.0 - mean) / (2.0 * std)
-    out = waveform.new_empty(batch, max_length, mel_bins)                    # (batch, max_length, mel_bins)
-    step = _chunk_size(waveform)
-    for start in range(0, batch, step):
-        chunk = slice(start, start + step)
-        fbank = _kaldi_fbank(waveform[chunk], window, pair_banks, bands, frame_length, frame_shift,
-                             0.97)                                           # (chunk, frames, mel_bins)
-        frames = min(fbank.shape[-2], max_length)
-        normalised = fbank[:, :frames]
-        normalised = (normalised - mean) / (2.0 * std) if _needs_grad(fbank) else normalised.sub_(mean).div_(2.0 * std)
-        if valid_frames is not None:
-            past_end = torch.arange(frames, device=fbank.device) >= valid_frames[chunk].unsqueeze(-1)  # (chunk, frames)
-            normalised = normalised.masked_fill(past_end.unsqueeze(-1), pad_value)
-        out[chunk, :frames] = normalised
-        out[chunk, frames:] = pad_value
-    return out
-
-
-def _valid_frames(lengths, waveform: torch.Tensor, frame_length: int, frame_shift: int) -> torch.Tensor | None:
-    if lengths is None:
-        return None
     lengths = torch.as_tensor(lengths, device=waveform.device)
     if waveform.dim() != 2 or lengths.shape != waveform.shape[:1]:
         raise ValueError(f"lengths must have shape ({waveform.shape[0] if waveform.dim() == 2 else 'batch'},), one "
                          f"per clip of a (batch, samples) waveform; got {tuple(lengths.shape)} for waveform "
                          f"{tuple(waveform.shape)}")
+    if lengths.is_floating_point() or lengths.is_complex():
+        raise ValueError(f"lengths must be integer sample counts, got dtype {lengths.dtype}")
     if (lengths < frame_length).any() or (lengths > waveform.shape[-1]).any():
         raise ValueError(f"lengths must be between {frame_length} (one frame) and {waveform.shape[-1]} samples, "
                          f"got min {int(lengths.min())} and max {int(lengths.max())}")
@@ -612,45 +442,22 @@ def ast_features(waveform, sample_rate: int = 16000, num_mel_bins: int = 128, ma
     frames, then `(fbank - mean) / (2 * std)` (AST's normalisation; padding
     is normalised too, as in ASTFeatureExtractor). `lengths` (batch,) gives each
     clip's true length in a zero-padded batch: frames past it become padding,
-    exactly as if the clip had gone through the extractor alone.
+    exactly as if the clip had gone through the extractor alone. The layer
+    `course_utils.fast_features.ASTFeatures` computes the same, faster.
     """
     waveform = validate_waveform(waveform, allow_batch=True, keep_float64=True)
-    layer = ASTFeatures(sample_rate, num_mel_bins, max_length, mean, std, dtype=waveform.dtype)
-    return layer.to(waveform.device)(waveform, lengths)
-
-
-class ASTFeatures(nn.Module):
-    """`ast_features` as a layer: `(batch, samples) -> (batch, max_length, num_mel_bins)`, or
-    `(samples,) -> (max_length, num_mel_bins)`.
-
-    Window and Kaldi mel filters (rows doubled, see `_kaldi_filters`) are
-    non-persistent buffers of `dtype` (they follow `.to(device)`).
-    """
-
-    def __init__(self, sample_rate: int = 16000, num_mel_bins: int = 128, max_length: int = 1024,
-                 mean: float = AST_MEAN, std: float = AST_STD, *, dtype: torch.dtype = torch.float32):
-        super().__init__()
-        _check_positive_int(max_length, "max_length")
-        if std <= 0:
-            raise ValueError(f"std must be positive, got {std!r}")
-        self.sample_rate, self.num_mel_bins, self.max_length, self.mean, self.std = (sample_rate, num_mel_bins,
-                                                                                     max_length, mean, std)
-        self.frame_length, self.frame_shift, self.n_fft = _frame_sizes(sample_rate, 25.0, 10.0)
-        self.register_buffer("window", _kaldi_window("hanning", self.frame_length, dtype=dtype), persistent=False)
-        pair_banks, self.bands = _kaldi_filters(num_mel_bins, self.n_fft, sample_rate)
-        self.register_buffer("pair_banks", pair_banks.to(dtype, copy=True), persistent=False)  # rows doubled
-
-    def num_frames(self, num_samples: int) -> int:
-        """Frames of fbank before padding/cutting to max_length."""
-        return 1 + (num_samples - self.frame_length) // self.frame_shift
-
-    def forward(self, waveform: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
-        waveform = validate_waveform(waveform, allow_batch=True, keep_float64=True)
-        valid = _valid_frames(lengths, waveform, self.frame_length, self.frame_shift)
-        batch = waveform if waveform.dim() == 2 else waveform.unsqueeze(0)  # (batch, samples)
-        features = _ast_features(batch, self.window.to(waveform.dtype), self.pair_banks.to(waveform.dtype), self.bands,
-                                 self.frame_length, self.frame_shift, self.max_length, self.mean, self.std, valid)
-        return features if waveform.dim() == 2 else features.squeeze(0)
-
-    def extra_repr(self) -> str:
-        return f"sample_rate={self.sample_rate}, num_mel_bins={self.num_mel_bins}, max_length={self.max_length}"
+    _check_positive_int(max_length, "max_length")
+    if not std > 0:
+        raise ValueError(f"std must be positive (AST's is {AST_STD}), got {std!r}")
+    fbank = kaldi_fbank(waveform, sample_rate, num_mel_bins)                 # (..., frames, num_mel_bins)
+    if lengths is not None:                                                  # frames past a clip's end: padding
+        frame_length, frame_shift, _ = kaldi_frame_sizes(sample_rate)
+        valid = valid_frames(lengths, waveform, frame_length, frame_shift)  # (batch,)
+        past_end = torch.arange(fbank.shape[-2], device=fbank.device) >= valid.unsqueeze(-1)  # (batch, frames)
+        fbank = fbank.masked_fill(past_end.unsqueeze(-1), 0.0)
+    frames = fbank.shape[-2]
+    if frames < max_length:
+        fbank = F.pad(fbank, (0, 0, 0, max_length - frames))                 # zeros after the last frame
+    else:
+        fbank = fbank[..., :max_length, :]                                   # (..., max_length, num_mel_bins)
+    return (fbank - mean) / (2.0 * std)

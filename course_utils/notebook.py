@@ -20,6 +20,11 @@ import re
 import sys
 from pathlib import Path
 
+__all__ = ["ABSOLUTE_PATH", "BRANCH", "MAX_NOTEBOOK_BYTES", "NOTEBOOK_NAME", "REAL_CHECK", "REPO_SLUG",
+           "REPO_URL", "RESULTS_ENV_VAR", "SETUP_MARKER", "colab_badge", "colab_url", "convention_problems",
+           "peak_memory_mb", "record_result", "setup_cell_source", "source_differences", "source_path",
+           "sync_notebook"]
+
 REPO_SLUG = "audio-classification-course/audio-classification-course"
 REPO_URL = f"https://github.com/{REPO_SLUG}"
 BRANCH = "main"
@@ -56,7 +61,12 @@ def setup_cell_source() -> str:
 
 
 def peak_memory_mb() -> float:
-    """Peak resident memory of this process so far, in MiB (0.0 where unknown, e.g. Windows)."""
+    """Peak resident memory of this process so far, in MiB (0.0 where unknown, e.g. Windows).
+
+    What `make course` reports per notebook: everything the process ever held
+    (Python, libraries, every model and dataset), from the operating system.
+    Not the memory one call needs: that is `course_utils.measure.peak_memory_mib`.
+    """
     try:
         import resource
     except ImportError:

@@ -15,6 +15,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
+__all__ = ["misclassified_gallery", "plot_confusion_matrix", "plot_learning_curves"]
+
 
 def plot_learning_curves(history, title: str | None = None):
     """Loss (train and validation) and validation accuracy / macro-F1 per epoch, from a `train.History`."""

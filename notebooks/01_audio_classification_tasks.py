@@ -47,9 +47,9 @@ import numpy as np
 import torch
 from IPython.display import Audio, display
 
+from course_utils.baseline import average_spectrum_baseline, time_averaged_log_mel
 from course_utils.data import (CLIP_CLASSES, CLIP_DESCRIPTIONS, ORDER_PAIRS, PITCH_PAIRS, SCENE_CLASSES,
                                clip_tensors, make_clip_dataset, make_scene_dataset, save_audiofolder)
-from course_utils.data.baseline import average_spectrum_baseline, time_averaged_log_mel
 from course_utils.env import get_device, seed_everything
 from course_utils.features import log_mel_spectrogram
 from course_utils.frames import events_to_frame_labels, frame_labels_to_events
@@ -217,15 +217,17 @@ assert 0.7 <= baseline["accuracy"] <= 0.9               # good at everything els
 # ### From a dataset to a batch of tensors
 #
 # Models take a tensor `(batch, samples)`. Clips differ in length, so `clip_tensors`
-# pads each with zeros to 1 s and also returns the true lengths: later models use them to
-# ignore the padding (masks).
+# pads each with zeros to the longest clip of the split and also returns the true lengths:
+# later models use them to ignore the padding (masks). No clip is ever cut unless you ask:
+# `clip_tensors(split, num_samples=n)` pads to exactly n samples and cuts longer clips.
+# The third tensor holds the class of each clip as an index into the class names: the targets.
 
 # %%
-waves, lengths, labels = clip_tensors(ds["train"])
-print("waves", tuple(waves.shape), waves.dtype, "| lengths", tuple(lengths.shape), "| labels", tuple(labels.shape))
+waves, lengths, targets = clip_tensors(ds["train"])
+print("waves", tuple(waves.shape), waves.dtype, "| lengths", tuple(lengths.shape), "| targets", tuple(targets.shape))
 print(f"true lengths: {lengths.min().item() / sr:.2f} s to {lengths.max().item() / sr:.2f} s, "
-      f"{(lengths < sr).float().mean().item():.0%} of clips are padded")
-assert waves.shape == (700, 16000) and (waves[0, lengths[0]:] == 0).all()
+      f"{(lengths < waves.shape[1]).float().mean().item():.0%} of clips are padded")
+assert waves.shape == (700, lengths.max()) and (waves[0, lengths[0]:] == 0).all()
 
 # %% [markdown]
 # ## Scenes: a label for every frame
@@ -340,7 +342,7 @@ assert n_wavs == 30
 # | 08 choosing a model | both | the decision table, measured |
 
 # %%
-record_result("01_audio_classification_tasks", n_clips=sum(len(ds[s]) for s in ds), n_classes=len(names),
+record_result("01_audio_classification_tasks", n_clips=sum(len(ds[s]) for s in ds), num_classes=len(names),
               avg_spectrum_accuracy=round(baseline["accuracy"], 3), avg_spectrum_order_pairs=round(order_acc, 3),
               scene_frames=int(frame_labels.shape[0]))
 

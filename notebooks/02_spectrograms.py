@@ -20,8 +20,8 @@
 #
 # Every model after this notebook looks at sound through a spectrogram. Here we build one by hand,
 # step by step, from a waveform: frames, window, FFT, power, mel, log. Each step is a few lines of
-# torch, drawn as a picture, and checked against `course_utils.features` (the implementation the
-# rest of the course uses) and against librosa.
+# torch, drawn as a picture, and checked against `course_utils.features` (the course's plain,
+# step-by-step implementation) and against librosa.
 #
 # **Learning goals**
 #
@@ -49,6 +49,7 @@ from IPython.display import Audio, display
 
 from course_utils.data import make_clip
 from course_utils.env import get_device, seed_everything
+from course_utils.fast_features import LogMel
 from course_utils.features import (frame_signal, get_window, hz_to_mel, log_mel_spectrogram, mel_filterbank,
                                    mel_to_hz, power_spectrogram, power_to_db, stft)
 from course_utils.notebook import record_result
@@ -243,14 +244,22 @@ plt.tight_layout(); plt.show(); plt.close(fig)
 
 # %% [markdown]
 # In linear power only the strongest harmonics show; in dB the voice's whole spectrum appears
-# (its harmonics and the bands of its formants) and even the quiet background noise before it starts. That is the whole pipeline; `log_mel_spectrogram` (and the layer `LogMel`) does it
-# for a batch `(batch, samples)` at once, on any device, and is differentiable.
+# (its harmonics and the bands of its formants) and even the quiet background noise before it starts.
+#
+# That is the whole pipeline. In the package, `log_mel_spectrogram` is these same steps, literally
+# `power_to_db(mel_filterbank(...).T @ power_spectrogram(...))`, for a batch `(batch, samples)` at
+# once, on any device, and differentiable. The models use the layer `LogMel` from
+# `course_utils.fast_features`, which computes the same numbers with speed tricks that would hide the
+# steps (and is tested equal to the plain function).
 
 # %%
 clips_ = [torch.from_numpy(make_clip(c, index=0)[0]) for c in ["horn_low", "chirp_up", "rain"]]
 batch = torch.stack([torch.nn.functional.pad(c, (0, SR - c.numel())) for c in clips_])   # (3, 16000), zero-padded
 specs = log_mel_spectrogram(batch.to(device), SR)                                    # (3, 64, 101)
+fast_specs = LogMel(SR).to(device)(batch.to(device))                                 # the models' front-end
 print("batch:", tuple(batch.shape), "->", tuple(specs.shape), "on", specs.device)
+print(f"LogMel vs log_mel_spectrogram: {(fast_specs - specs).abs().max():.1e} dB")
+torch.testing.assert_close(fast_specs, specs, atol=2e-3, rtol=0)                      # dB (GPU FFTs round differently)
 
 # %% [markdown]
 # ## Reading the picture
@@ -396,7 +405,7 @@ record_result("02_spectrograms", max_abs_diff_vs_librosa_db=round(diff_librosa, 
 # %% [markdown]
 # ## Summary
 #
-# - A spectrogram is frames → window → FFT → power → mel → log; each step here matched `course_utils.features` and librosa.
+# - A spectrogram is frames → window → FFT → power → mel → log; each step here matched `course_utils.features` and librosa (the models' `LogMel` gives the same numbers, faster).
 # - The window stops leakage; the FFT gives `n_fft // 2 + 1` bins `sr / n_fft` apart; power is $|X|^2$.
 # - Mel bands follow our hearing (fine low, coarse high); dB squeezes a huge range of powers into a usable one.
 # - x is time, y is frequency, brightness is energy: moving the picture up changes the sound, so it is not an ordinary image.

@@ -53,11 +53,14 @@ from course_utils.augment import vertical_roll
 from course_utils.data import CLIP_CLASSES, PITCH_PAIRS, clip_tensors, make_clip_dataset, select_classes
 from course_utils.env import get_device, seed_everything
 from course_utils.metrics import accuracy
-from course_utils.models.cnn import (ImageModelClassifier, SpectrogramCNN, count_parameters, first_conv,
-                                     load_image_model, replace_classifier, tiny_resnet_config, to_one_channel)
+from course_utils.checkpoints import load_classifier, save_classifier
+from course_utils.inference import predict
+from course_utils.models import count_parameters
+from course_utils.models.cnn import (ImageModelClassifier, SpectrogramCNN, first_conv, load_image_model,
+                                     replace_classifier, tiny_resnet_config, to_one_channel)
 from course_utils.notebook import record_result
 from course_utils.plot import misclassified_gallery, plot_confusion_matrix, plot_learning_curves
-from course_utils.train import evaluate, fit, load_classifier, predict, save_classifier
+from course_utils.train import evaluate, fit
 
 transformers.utils.logging.disable_progress_bar()  # no loading bars from transformers in the outputs
 seed_everything(0)
@@ -68,13 +71,14 @@ print("device:", device.type)
 # ## The data, as pictures
 #
 # The course's clip set: ten classes of generated sounds, 100 clips each, split 70/15/15.
-# `clip_tensors` pads every clip to 1 s (16 000 samples) and gives us plain tensors.
+# The clips last 0.4 to 1 s; `clip_tensors(..., num_samples=16000)` zero-pads every clip to 1 s
+# (16 000 samples, the length the models below are built for) and gives us plain tensors.
 
 # %%
 ds = make_clip_dataset()
-train_x, _, train_y = clip_tensors(ds["train"])  # (700, 16000), lengths, (700,)
-val_x, _, val_y = clip_tensors(ds["validation"])
-test_x, _, test_y = clip_tensors(ds["test"])
+train_x, _, train_y = clip_tensors(ds["train"], num_samples=16000)  # (700, 16000), lengths, (700,)
+val_x, _, val_y = clip_tensors(ds["validation"], num_samples=16000)
+test_x, _, test_y = clip_tensors(ds["test"], num_samples=16000)
 SR = 16000
 print("train", tuple(train_x.shape), "validation", tuple(val_x.shape), "test", tuple(test_x.shape))
 print("classes:", CLIP_CLASSES)
@@ -175,11 +179,13 @@ shown = misclassified_gallery(test_x, test_y, scores["predictions"], CLIP_CLASSE
 # %% [markdown]
 # ## Save, reload, predict
 #
-# A trained classifier is two small files: the weights (safetensors: tensors only, no pickled
-# code) and a JSON with the class name, its constructor settings, the labels and the feature
-# settings. `load_classifier` rebuilds the model from them, so a fresh kernel can predict:
-# `predict` reads a file (or takes an array), resamples it to the model's rate and pads or cuts it
-# to one second.
+# A trained classifier is two small files (`course_utils.checkpoints`): the weights (safetensors:
+# tensors only, no pickled code) and a JSON with the class name, its constructor settings, the
+# labels, the sample rate and the clip length. `load_classifier` rebuilds the model from them, so a
+# fresh kernel can predict: `predict` (`course_utils.inference`) reads a file (or takes an array),
+# resamples it to the model's rate, pads or cuts it to one second and returns
+# `model.probabilities`. (The AST and Wav2Vec2 classifiers of notebooks 04-05 save as transformers
+# folders instead, which transformers' own `from_pretrained` and `pipeline` read.)
 
 # %%
 with tempfile.TemporaryDirectory() as tmp:
@@ -207,7 +213,7 @@ print("true:", CLIP_CLASSES[test_y[0]], "| predicted:", ", ".join(f"{CLIP_CLASSE
 #    kernels gives exactly the same result, at a third of the cost, and keeps every pretrained
 #    weight. AST does this to start its patch embedding from ImageNet ViT weights (the paper says
 #    "average"; averaging divides by 3, a scale the following layers absorb).
-# 2. **A new head**: `nn.Linear(features, n_classes)`, randomly initialised.
+# 2. **A new head**: `nn.Linear(features, num_classes)`, randomly initialised.
 #
 # This machine cannot download `microsoft/resnet-18`, so we make the transfer experiment honest
 # another way: we *pretrain* a small ResNet (the same architecture family, scaled down) on half of
@@ -226,9 +232,10 @@ pretrained = ImageModelClassifier(task_a, image_model=rgb_resnet)  # grey spectr
 print(f"small ResNet: {count_parameters(pretrained):,} parameters; first conv takes "
       f"{first_conv(pretrained.image_model).in_channels} channels")
 start = time.perf_counter()
-h_pre = fit(pretrained, select_classes((train_x, train_y), task_a),
-            select_classes((val_x, val_y), task_a), epochs=6, lr=3e-3, batch_size=32, device=device)
-acc_pre = evaluate(pretrained, select_classes((test_x, test_y), task_a))["accuracy"]
+h_pre = fit(pretrained, select_classes((train_x, train_y), task_a, all_classes=CLIP_CLASSES),
+            select_classes((val_x, val_y), task_a, all_classes=CLIP_CLASSES), epochs=6, lr=3e-3, batch_size=32,
+            device=device)
+acc_pre = evaluate(pretrained, select_classes((test_x, test_y), task_a, all_classes=CLIP_CLASSES))["accuracy"]
 print(f"pretraining on task A: test accuracy {acc_pre:.3f} ({time.perf_counter() - start:.0f} s)")
 
 checkpoint = Path(tempfile.mkdtemp()) / "resnet-pretrained"
@@ -258,8 +265,8 @@ print("same outputs for a grey picture: max difference", f"{(as_grey - as_rgb).a
 # - **from scratch**: the same architecture, random weights.
 
 # %%
-few_train = select_classes((train_x, train_y), task_b, per_class=8)
-b_val, b_test = select_classes((val_x, val_y), task_b), select_classes((test_x, test_y), task_b)
+few_train = select_classes((train_x, train_y), task_b, all_classes=CLIP_CLASSES, per_class=8)
+b_val, b_test = (select_classes(part, task_b, all_classes=CLIP_CLASSES) for part in ((val_x, val_y), (test_x, test_y)))
 
 
 def new_task_model(start_from_pretrained: bool):
@@ -317,7 +324,7 @@ shifted = vertical_roll(spec, 6)
 def to_sound(db):
     """Griffin-Lim inversion of a log-mel spectrogram made by the model's front-end."""
     power = 10.0 ** (db.double().numpy() / 10.0)
-    wave = librosa.feature.inverse.mel_to_audio(power, sr=SR, n_fft=cnn.n_fft, hop_length=cnn.hop_length,
+    wave = librosa.feature.inverse.mel_to_audio(power, sr=SR, n_fft=cnn.config["n_fft"], hop_length=cnn.config["hop_length"],
                                                 power=2.0, n_iter=32, htk=True, norm=None)
     return 0.9 * wave / abs(wave).max()
 
@@ -343,13 +350,13 @@ for title, s in ((horn_low, spec), ("shifted up 6 bands", shifted), (f"a real {h
 # Global average pooling throws away *where* in the picture a feature fired. Along time that is
 # what we want. Along frequency it makes the network *tolerant* to vertical shifts, and for sound
 # that tolerance is blindness to position, which is pitch. The remedy is one line: pool over time
-# only and hand the head every frequency row (`SpectrogramCNN(pooling="time")`), so the head knows
+# only and hand the head every frequency row (`SpectrogramCNN(labels, config={"pooling": "time"})`), so the head knows
 # *where* each pattern sits. Let us train that variant and measure both models on test clips
 # shifted up or down by a few mel bands (`vertical_roll`), on all classes and on the pitch pair.
 
 # %%
 seed_everything(0)
-cnn_time = SpectrogramCNN(CLIP_CLASSES, pooling="time")
+cnn_time = SpectrogramCNN(CLIP_CLASSES, config={"pooling": "time"})
 h_time = fit(cnn_time, (train_x, train_y), (val_x, val_y), epochs=12, lr=3e-3, batch_size=32, patience=4,
              device=device)
 acc_time = evaluate(cnn_time, (test_x, test_y))["accuracy"]
@@ -418,7 +425,7 @@ record_result("03_cnn_on_spectrograms", test_accuracy=round(test_accuracy, 4), t
 # ## Summary
 #
 # - A log-mel spectrogram is a one-channel picture; a three-block CNN with global pooling and one linear layer classifies the ten clip classes with ≥ 95% test accuracy after under a minute of CPU training.
-# - `fit` / `evaluate` / `predict` / `save_classifier` / `load_classifier` (course_utils.train) are the loop every later notebook uses: seeded, early stopping with best weights, mixed precision on GPU, checkpoints as safetensors + JSON.
+# - `fit` / `evaluate` / `predict` / `save_classifier` / `load_classifier` (course_utils.train, .inference, .checkpoints) are the loop every later notebook uses: seeded, early stopping with best weights, mixed precision on GPU, checkpoints as safetensors + JSON.
 # - Head swap: load an image model, sum its first-conv RGB kernels into one channel (exactly equivalent to a grey input repeated three times: AST's trick), replace the last `Linear`; with little data, pretrained features beat training from scratch.
 # - A vertical shift changes the sound, not just the picture. Global pooling makes a CNN tolerant to such shifts; pooling over time only keeps frequency position for the head.
 #

@@ -54,7 +54,8 @@ from transformers import ASTConfig, ASTForAudioClassification
 
 from course_utils.data import CLIP_CLASSES, clip_tensors, make_clip, make_clip_dataset
 from course_utils.env import get_device, seed_everything
-from course_utils.features import ASTFeatures
+from course_utils.fast_features import ASTFeatures
+from course_utils.measure import median_ms, peak_memory_mib
 from course_utils.models import ast as A
 from course_utils.models.ast import AST, ASTClassifier, patch_grid, tiny_ast_config
 from course_utils.models.cnn import SpectrogramCNN
@@ -262,9 +263,9 @@ for seconds in [1, 2, 4, 6, 8, 10]:
     model = AST(tiny_ast_config(max_length=frames)).to(device).eval()
     x = torch.randn(1, frames, 128, device=device)
     with torch.no_grad():
-        ms = A.median_ms(lambda: model(x), repeats=9, device=device)  # medians: robust to bursts of load
-        mem = A.peak_memory_mib(lambda: model(x), device)
-        mem_weights = A.peak_memory_mib(lambda: model(x, return_attentions=True), device)
+        ms = median_ms(lambda: model(x), repeats=9, device=device)  # medians: robust to bursts of load
+        mem = peak_memory_mib(lambda: model(x), device)
+        mem_weights = peak_memory_mib(lambda: model(x, return_attentions=True), device)
     rows.append((seconds, 2 + A.num_patches(model.config), ms, mem, mem_weights))
     print(f"{seconds:3d} s  {frames:5d} frames  {rows[-1][1]:5d} tokens  {ms:7.1f} ms  "
           f"peak {mem:6.1f} MiB  (with attention weights {mem_weights:6.1f} MiB)")
@@ -320,7 +321,8 @@ if device.type == "cpu":  # a GPU runs a model this small in about the same time
 # %%
 t0 = time.perf_counter()
 dataset = make_clip_dataset()
-train, val, test = (clip_tensors(dataset[s]) for s in ("train", "validation", "test"))  # (waves, lengths, labels)
+# every split padded to 1 s (the clips last 0.4 to 1 s), the length the models below are built for
+train, val, test = (clip_tensors(dataset[s], num_samples=SR) for s in ("train", "validation", "test"))  # (waves, lengths, targets)
 labels = dataset["train"].features["label"].names
 print(f"{len(train[0])} train / {len(val[0])} validation / {len(test[0])} test clips, "
       f"made in {time.perf_counter() - t0:.0f} s; classes: {labels}")
@@ -438,7 +440,8 @@ plt.close(fig)
 #
 # To use a 10 s model on 1 s clips, `resize(num_samples=16000)` cuts the input to 98 frames and keeps
 # the first 9 time columns of the position embeddings (interpolating instead would squeeze 10 s of positions into
-# 1 s); for fine-tuning on your own classes, `replace_head(num_labels)`.
+# 1 s); for fine-tuning on your own classes, `ASTClassifier.from_pretrained(checkpoint, labels=[...])`
+# keeps the encoder and makes a fresh head for them.
 
 # %%
 from transformers.utils import logging as transformers_logging

@@ -44,11 +44,12 @@ from transformers import Wav2Vec2Config, Wav2Vec2FeatureExtractor
 
 from course_utils.data import CLIP_CLASSES, clip_tensors, make_clip_dataset, select_classes
 from course_utils.env import get_device, seed_everything
-from course_utils.frames import encoder_stride, hop_seconds, num_frames, receptive_field
+from course_utils.models.wav2vec2 import encoder_stride, hop_seconds, num_frames, receptive_field
 from course_utils.models.ast import ASTClassifier
 from course_utils.models.cnn import SpectrogramCNN
 from course_utils.models.heads import lengths_to_mask, masked_mean_pool, train_linear_probe
-from course_utils.models.wav2vec2 import Wav2Vec2Classifier, count_parameters, tiny_wav2vec2_config
+from course_utils.models import count_parameters
+from course_utils.models.wav2vec2 import Wav2Vec2Classifier, tiny_wav2vec2_config
 from course_utils.notebook import record_result
 from course_utils.train import evaluate, fit
 
@@ -70,7 +71,8 @@ print(device)
 
 # %%
 dataset = make_clip_dataset()
-train_set, val_set, test_set = (clip_tensors(dataset[split]) for split in ("train", "validation", "test"))
+train_set, val_set, test_set = (clip_tensors(dataset[split], num_samples=16000)  # every split padded to 1 s
+                                 for split in ("train", "validation", "test"))
 waves, lengths, labels = train_set  # (700, 16000), (700,), (700,)
 print(f"train {tuple(waves.shape)}, lengths {lengths.min().item()}..{lengths.max().item()} samples")
 print("classes:", CLIP_CLASSES)
@@ -101,7 +103,7 @@ for name, cfg in [("wav2vec2-base", Wav2Vec2Config()), ("course tiny", config)]:
 
 # %%
 seed_everything(0)
-model = Wav2Vec2Classifier(config, CLIP_CLASSES).to(device).eval()
+model = Wav2Vec2Classifier(CLIP_CLASSES, config).to(device).eval()
 clip, clip_length = waves[:1].to(device), lengths[:1].to(device)
 with torch.no_grad():
     h = clip[:, None]  # (batch, 1 channel, samples)
@@ -170,7 +172,7 @@ print("real frames per clip:", frame_mask.sum(1).tolist(), "| by hand == course_
 
 # %%
 seed_everything(0)
-model = Wav2Vec2Classifier(config, CLIP_CLASSES)
+model = Wav2Vec2Classifier(CLIP_CLASSES, config)
 print(f"{count_parameters(model):,} parameters")
 history = fit(model, train_set, val_set, epochs=12, lr=3e-3, batch_size=32, device=device, seed=0)
 scores = evaluate(model, test_set)
@@ -251,11 +253,13 @@ NEW = ["horn_high", "chirp_down", "dong_ding", "vowel_i", "rain"]
 
 
 seed_everything(0)
-pretrained = Wav2Vec2Classifier(config, PRETRAIN)
-fit(pretrained, select_classes(train_set, PRETRAIN), select_classes(val_set, PRETRAIN), epochs=12, lr=3e-3, device=device, progress=False)
-print(f"pretraining on {PRETRAIN}: test accuracy {evaluate(pretrained, select_classes(test_set, PRETRAIN))['accuracy']:.3f}")
+pretrained = Wav2Vec2Classifier(PRETRAIN, config)
+fit(pretrained, select_classes(train_set, PRETRAIN, all_classes=CLIP_CLASSES),
+    select_classes(val_set, PRETRAIN, all_classes=CLIP_CLASSES), epochs=12, lr=3e-3, device=device, progress=False)
+pretrain_test = select_classes(test_set, PRETRAIN, all_classes=CLIP_CLASSES)
+print(f"pretraining on {PRETRAIN}: test accuracy {evaluate(pretrained, pretrain_test)['accuracy']:.3f}")
 
-new_train, new_test = select_classes(train_set, NEW), select_classes(test_set, NEW)
+new_train, new_test = (select_classes(part, NEW, all_classes=CLIP_CLASSES) for part in (train_set, test_set))
 train_features = pretrained.pooled_features(new_train[0], new_train[1])  # (350, 64): the encoder runs once
 test_features = pretrained.pooled_features(new_test[0], new_test[1])  # (75, 64)
 
@@ -274,10 +278,10 @@ for k in SHOTS:
     frozen_acc, scratch_acc = [], []
     for draw in range(DRAWS):
         idx = few_shot(k, draw)
-        probe = train_linear_probe(train_features[idx], new_train[2][idx], len(NEW), seed=draw)
+        probe = train_linear_probe(train_features[idx], new_train[2][idx], len(NEW))  # deterministic: no seed
         frozen_acc.append((probe(test_features).argmax(1) == new_test[2]).float().mean().item())
         seed_everything(draw)
-        scratch = Wav2Vec2Classifier(config, NEW)
+        scratch = Wav2Vec2Classifier(NEW, config)
         fit(scratch, tuple(t[idx] for t in new_train), epochs=30, lr=3e-3, batch_size=32, device=device, seed=draw,
             progress=False)
         scratch_acc.append(evaluate(scratch, new_test)["accuracy"])
@@ -316,10 +320,10 @@ assert frozen_1 > scratch_1 and frozen_5 > scratch_5 and frozen_20 > 0.7
 
 # %%
 seed_everything(0)
-head_only = Wav2Vec2Classifier(config, NEW)
+head_only = Wav2Vec2Classifier(NEW, config)
 head_only.encoder.load_state_dict(pretrained.encoder.state_dict())
 head_only.freeze_base_model()
-print(f"trainable: {count_parameters(head_only):,} of {count_parameters(head_only, trainable_only=False):,} parameters")
+print(f"trainable: {count_parameters(head_only, trainable_only=True):,} of {count_parameters(head_only):,} parameters")
 idx = few_shot(20, 0)
 fit(head_only, tuple(t[idx] for t in new_train), epochs=40, lr=1e-2, device=device, progress=False)
 head_only_20 = evaluate(head_only, new_test)["accuracy"]

@@ -45,12 +45,13 @@ from transformers import Wav2Vec2Config
 
 from course_utils.data import SCENE_CLASSES, SPEAKER_CLASSES, make_scene_dataset, scene_tensors
 from course_utils.env import get_device, seed_everything
-from course_utils.frames import (POSTPROCESS_GRID, activity_event_f1, diarization_error_rate, encoder_stride,
-                                 events_to_frame_labels, frame_labels_to_events, frame_scores, frame_spans,
-                                 hop_seconds, num_frames, positive_weights, postprocess, predict_frame_probabilities,
-                                 receptive_field, time_to_frame, tune_postprocess)
-from course_utils.models.wav2vec2 import Wav2Vec2FrameClassifier, tiny_wav2vec2_config
+from course_utils.frames import events_to_frame_labels, frame_labels_to_events, positive_weights, time_to_frame
+from course_utils.inference import predict_frame_probabilities
+from course_utils.metrics import activity_event_f1, diarization_error_rate, frame_scores
+from course_utils.models.wav2vec2 import (Wav2Vec2FrameClassifier, encoder_stride, frame_spans, hop_seconds,
+                                          num_frames, receptive_field, tiny_wav2vec2_config)
 from course_utils.notebook import record_result
+from course_utils.postprocess import POSTPROCESS_GRID, postprocess, tune_postprocess
 from course_utils.train import fit
 
 seed_everything(0)
@@ -112,7 +113,7 @@ Audio(wave.numpy(), rate=sr)
 # kernel *k* and stride *s* maps *L* samples to ⌊(L − k)/s⌋ + 1. Multiply the strides and you get how
 # far one output frame moves the input (the **stride**, 320 samples = 20 ms at 16 kHz for the base
 # model); add up what each layer widens the view and you get how many samples one frame **sees**
-# (the **receptive field**, 400 samples = 25 ms). `course_utils.frames` computes both from the config.
+# (the **receptive field**, 400 samples = 25 ms). `course_utils.models.wav2vec2` computes both from the config.
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -131,7 +132,7 @@ hop = hop_seconds(config, sr)
 
 # %%
 seed_everything(0)
-model = Wav2Vec2FrameClassifier(config, SCENE_CLASSES, multi_label=True, num_samples=train_waves.shape[1],
+model = Wav2Vec2FrameClassifier(SCENE_CLASSES, config, multi_label=True, num_samples=train_waves.shape[1],
                                 do_normalize=True)
 with torch.no_grad():
     for n in (receptive_field(config), 16000, 16319, 16320, train_waves.shape[1]):
@@ -220,7 +221,7 @@ print(f"{overlap_share:.1%} of the frames with an event have two or more")
 print(f"best possible frame F1 with one class per frame: {oracle_f1:.3f}")
 assert overlap_share > 0.05 and oracle_f1 < 0.97
 try:
-    Wav2Vec2FrameClassifier(config, SCENE_CLASSES, multi_label=False).head.loss(torch.zeros(1, T, 5), train_y[:1])
+    Wav2Vec2FrameClassifier(SCENE_CLASSES, config, multi_label=False).loss(torch.zeros(1, T, 5), train_y[:1])
 except ValueError as err:
     print("softmax head:", err)
 
@@ -231,7 +232,7 @@ except ValueError as err:
 # ## Training the frame head
 #
 # The whole model (a tiny Wav2Vec2 of about 0.14 M parameters, from scratch, plus the frame head)
-# trains with `course_utils.train.fit`; only the loss changes (`head.loss`, BCE over frames). It is
+# trains with `course_utils.train.fit`; only the loss changes (`model.loss`, BCE over frames). It is
 # notebook 05's tiny encoder with twice the convolution channels (32, 64, 64): a clip label can be
 # pooled from many frames, but here every 20 ms frame must decide on its own features.
 #
@@ -246,7 +247,7 @@ pos_weight = positive_weights(train_y, SCENE_CLASSES)  # (C,): short, rare class
 print("positive-frame weights:", {c: round(w, 2) for c, w in zip(SCENE_CLASSES, pos_weight.tolist())})
 start = time.perf_counter()
 history = fit(model, TensorDataset(train_waves, train_y), epochs=8, lr=3e-3, batch_size=4,
-              loss_fn=lambda logits, targets: model.head.loss(logits, targets, pos_weight=pos_weight),
+              loss_fn=lambda logits, targets: model.loss(logits, targets, pos_weight=pos_weight),
               device=device, seed=0)
 elapsed = time.perf_counter() - start
 print(f"{len(history.train_loss)} epochs in {elapsed:.0f} s; train loss {history.train_loss[0]:.3f} -> {history.train_loss[-1]:.3f}")
@@ -287,7 +288,8 @@ plot_timeline(test_p[k], test_events[k], frame_labels_to_events(test_p[k], hop, 
 # The head decides every 20 ms on its own, so its output flickers. A one-frame dropout splits an
 # event in two: frame F1 barely notices, event F1 counts a miss and two false alarms. The classic cures:
 # a median filter, hysteresis (switch on at a high threshold, off only below a low one), filling short
-# gaps, dropping very short events. We pick their settings on the **validation** scenes and report test.
+# gaps, dropping very short events (`course_utils.postprocess`; the scores come from `course_utils.metrics`).
+# We pick their settings on the **validation** scenes and report test.
 
 # %%
 val_p = predict_frame_probabilities(model, val_waves)

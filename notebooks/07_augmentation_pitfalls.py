@@ -70,8 +70,8 @@ start = time.perf_counter()
 
 # %%
 ds = make_clip_dataset(n_per_class=N_PER_CLASS, seed=0)
-train_x, _, train_y = clip_tensors(ds["train"])
-val, test = clip_tensors(ds["validation"]), clip_tensors(ds["test"])
+train_x, _, train_y = clip_tensors(ds["train"], num_samples=16000)  # every split padded to 1 s
+val, test = clip_tensors(ds["validation"], num_samples=16000), clip_tensors(ds["test"], num_samples=16000)
 test_x, test_y = torch.cat([val[0], test[0]]), torch.cat([val[2], test[2]])
 pitch_ids = torch.tensor([CLIP_CLASSES.index(c) for pair in PITCH_PAIRS for c in pair])
 order_ids = torch.tensor([CLIP_CLASSES.index(c) for pair in ORDER_PAIRS for c in pair])
@@ -144,7 +144,7 @@ if FULL:  # slower on a CPU: a resampling pass per batch
 
 def make_cnn(seed: int, spec_aug=None) -> SpectrogramCNN:
     torch.manual_seed(seed)
-    model = SpectrogramCNN(CLIP_CLASSES, n_mels=32, hop_length=320, channels=(8, 16, 32), pooling="time")
+    model = SpectrogramCNN(CLIP_CLASSES, config=dict(n_mels=32, hop_length=320, channels=(8, 16, 32), pooling="time"))
     if spec_aug is not None:
         fn, params = spec_aug
         model.features = nn.Sequential(model.features, A.SpectrogramAugment(fn, seed=seed, **params))
@@ -253,7 +253,7 @@ assert abs(z_score("noise", "clean")) < 2  # noise augmentation costs nothing me
 # next to the un-augmented CNN from the table.
 
 # %%
-from course_utils.features import ASTFeatures
+from course_utils.fast_features import ASTFeatures
 from course_utils.models.ast import ASTClassifier, tiny_ast_config
 from course_utils.models.wav2vec2 import Wav2Vec2Classifier, tiny_wav2vec2_config
 
@@ -261,7 +261,7 @@ torch.manual_seed(0)
 ast = ASTClassifier(CLIP_CLASSES, tiny_ast_config(max_length=ASTFeatures(SR).num_frames(SR), num_mel_bins=64))
 fit(ast, (train_x, train_y), epochs=2 * EPOCHS, lr=2e-3, batch_size=32, seed=0, device=device, progress=False)
 torch.manual_seed(0)
-w2v2 = Wav2Vec2Classifier(tiny_wav2vec2_config(), CLIP_CLASSES, do_normalize=True)
+w2v2 = Wav2Vec2Classifier(CLIP_CLASSES, tiny_wav2vec2_config(), do_normalize=True)
 fit(w2v2, (train_x, train_y), epochs=EPOCHS, lr=2e-3, batch_size=32, seed=0, device=device, progress=False)
 MODELS = {"CNN": baseline_cnn, "AST": ast.eval(), "Wav2Vec2": w2v2.eval()}
 

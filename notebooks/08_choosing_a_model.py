@@ -44,7 +44,7 @@ from course_utils.audio import resample, save_audio
 from course_utils.compare import (MODELS, SEED_TABLE, compare, load_clip_data, train_classifier, verdict_markdown,
                                   verdicts)
 from course_utils.env import get_device, seed_everything
-from course_utils.longaudio import sliding_window_predict
+from course_utils.inference import sliding_window_predict
 from course_utils.notebook import record_result
 
 seed_everything(0)
@@ -71,7 +71,7 @@ QUICK = True  # False: 5 to 100 clips per class and 300 training steps (about 6x
 # *pretrained* models; the verdicts below say where that matters.
 
 # %%
-data = load_clip_data(n_per_class=40 if QUICK else 150)
+data = load_clip_data(n_per_class=40 if QUICK else 150, num_samples=16000)  # clips of 0.4-1 s, padded to 1 s
 print(f"{len(data.labels)} classes; train {data.train[0].shape[0]}, test {data.test[0].shape[0]} clips "
       f"of {data.train[0].shape[1] / data.sample_rate:.0f} s")
 
@@ -79,9 +79,10 @@ print(f"{len(data.labels)} classes; train {data.train[0].shape[0]}, test {data.t
 # ## Measure
 #
 # `compare` trains each model on k clips per class (the first k of each class, so a larger k adds
-# data rather than swapping it), scores it on the test split, then measures latency and activation
-# memory for clips of 1 to 8 seconds and accuracy with white noise added at 20, 10 and 0 dB SNR
-# (`course_utils.augment.add_noise`, the transform of notebook 07).
+# data rather than swapping it), scores it on the test split, then measures latency and peak memory
+# of one forward pass for clips of 1 to 8 seconds (`course_utils.measure`: the same timer and memory
+# instrument as notebook 04 and the benchmarks) and accuracy with white noise added at 20, 10 and
+# 0 dB SNR (`course_utils.augment.add_noise`, the transform of notebook 07).
 #
 # The budget is the same for every model: 120 optimizer steps of 32 clips (AdamW), however many
 # clips there are, and the model is scored as it ends. The optimizer settings are each model's own,
@@ -174,7 +175,7 @@ assert all(r["verdict"] in ("borne out", "not borne out", "depends") for r in ro
 # cuts it into 1-s windows every `hop_seconds`, classifies them in batches, and returns one row of
 # probabilities per window plus a clip-level aggregate ("mean", weighted by how much real audio
 # each window has, or "max"). Given a file path it reads the file block by block, so a 10-minute
-# file needs no more memory than a 10-second one (see BENCHMARKS.md, "longaudio").
+# file needs no more memory than a 10-second one (see BENCHMARKS.md, "long audio").
 #
 # We glue six test clips into a 6-second recording, write it at 44.1 kHz (the model resamples block
 # by block) and run the CNN trained on the most data above.

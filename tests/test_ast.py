@@ -12,9 +12,11 @@ import torch
 import torch.nn.functional as F
 from transformers import ASTConfig, ASTFeatureExtractor, ASTForAudioClassification
 
+from course_utils.measure import peak_memory_mib
 from course_utils.models import ast as A
 from course_utils.models.ast import AST, ASTClassifier, adapt_position_embeddings, patch_grid
-from course_utils.train import fit, load_classifier, save_classifier
+from course_utils.checkpoints import load_classifier, save_classifier
+from course_utils.train import fit
 
 TOL = dict(atol=1e-5, rtol=1e-5)
 
@@ -136,20 +138,35 @@ def test_transformers_v4_key_names_load_too() -> None:
         torch.testing.assert_close(ours.eval()(x), hf(x).logits, **TOL)
 
 
-def test_eval_mode_turns_dropout_off_and_train_mode_uses_it() -> None:
-    config = small_config(**CONFIGS["dropout-in-config"])
-    hf = random_hf_model(config)
+@pytest.mark.parametrize("attn_implementation", ["eager", "sdpa"])
+def test_eval_mode_turns_dropout_off_and_train_mode_uses_it(attn_implementation: str) -> None:
+    """Dropout in train mode is transformers' dropout, mask for mask: with the same seed, the same
+    logits (to 1e-5, on CPU); in eval mode it is off in both."""
+    config = small_config(**CONFIGS["dropout-in-config"], attn_implementation=attn_implementation)
+    hf = random_hf_model(config).train()
     ours = A.from_transformers(hf)
+    assert ours.training
     x = fbank_batch(config)
-    ours.train()
-    torch.manual_seed(0)
-    a = ours(x)
-    b = ours(x)
-    assert not torch.allclose(a, b), "dropout should make two training-mode passes differ"
-    ours.eval()
     with torch.no_grad():
-        torch.testing.assert_close(ours(x), ours(x), atol=0, rtol=0)
-        torch.testing.assert_close(ours(x), hf(x).logits, **TOL)
+        torch.manual_seed(0)
+        a = ours(x)
+        b = ours(x)  # the generator moved on: other dropout masks
+        assert not torch.allclose(a, b), "dropout should make two training-mode passes differ"
+        for return_attentions in (False, True):  # the fused SDPA path and the explicit-weights path
+            torch.manual_seed(7)
+            expected = hf(x).logits
+            torch.manual_seed(7)
+            out = ours(x, return_attentions=return_attentions)
+            torch.testing.assert_close(out[0] if return_attentions else out, expected, **TOL)
+        torch.manual_seed(7)
+        train_logits = ours(x)
+        ours.eval()
+        hf.eval()
+        eval_logits = ours(x)
+        torch.testing.assert_close(eval_logits, hf(x).logits, **TOL)
+        assert (eval_logits - train_logits).abs().max() > 1e-3, "eval mode should not drop anything"
+        torch.manual_seed(123)  # no randomness left in eval mode: the seed does not matter
+        torch.testing.assert_close(ours(x), eval_logits, atol=0, rtol=0)
 
 
 def test_from_pretrained_loads_a_saved_checkpoint_offline(tmp_path) -> None:
@@ -162,7 +179,8 @@ def test_from_pretrained_loads_a_saved_checkpoint_offline(tmp_path) -> None:
     extractor.save_pretrained(tmp_path)
 
     ours = A.from_pretrained(str(tmp_path), multi_label=True)
-    assert ours.multi_label and not ours.training
+    assert ours.config.problem_type == A.MULTI_LABEL and not ours.training
+    assert A.from_pretrained(str(tmp_path), multi_label=False).config.problem_type == A.SINGLE_LABEL
     x = fbank_batch(config)
     with torch.no_grad():
         torch.testing.assert_close(ours(x), hf(x).logits, **TOL)
@@ -248,9 +266,13 @@ def test_resize_position_embeddings_adapts_the_model_to_shorter_clips() -> None:
 
 def test_softmax_and_cross_entropy_vs_sigmoid_and_binary_cross_entropy() -> None:
     logits = torch.randn(4, 3)
-    single = AST(small_config(num_mel_bins=16, max_length=16))
-    multi = AST(small_config(num_mel_bins=16, max_length=16, problem_type="multi_label_classification"))
+    config = dict(num_mel_bins=16, hidden_size=32, num_hidden_layers=1)
+    single = ASTClassifier(["a", "b", "c"], config, num_samples=4000)
+    multi = ASTClassifier(["a", "b", "c"], config, num_samples=4000, multi_label=True)
     assert not single.multi_label and multi.multi_label
+    assert (single.ast.config.problem_type, multi.ast.config.problem_type) == (A.SINGLE_LABEL, A.MULTI_LABEL)
+    for name in ("multi_label", "probabilities", "loss"):  # the network alone has no output activation
+        assert not hasattr(single.ast, name)
     torch.testing.assert_close(single.probabilities(logits).sum(-1), torch.ones(4))
     torch.testing.assert_close(multi.probabilities(logits), torch.sigmoid(logits))
     labels = torch.tensor([0, 2, 1, 1])
@@ -260,7 +282,9 @@ def test_softmax_and_cross_entropy_vs_sigmoid_and_binary_cross_entropy() -> None
     with pytest.raises(ValueError, match="multi-hot"):
         multi.loss(logits, labels)
     with pytest.raises(ValueError, match="class indices"):
-        single.loss(logits, targets)
+        single.loss(logits, targets.long())  # integer multi-hot: not class indices
+    soft = torch.tensor([[0.7, 0.3, 0.0], [0.0, 0.0, 1.0], [0.2, 0.2, 0.6], [0.5, 0.0, 0.5]])  # e.g. after mixup
+    torch.testing.assert_close(single.loss(logits, soft), F.cross_entropy(logits, soft))
 
 
 # ----------------------------------------------------------------------------
@@ -375,7 +399,7 @@ def test_classifier_trains_with_fit_single_and_multi_label() -> None:
     assert history.val_accuracy[-1] == 1.0
 
     multi = ASTClassifier(["low", "high"], config=config, num_samples=4000, multi_label=True)
-    assert multi.get_config()["multi_label"] and multi.ast.multi_label
+    assert multi.multi_label and multi.ast.config.problem_type == A.MULTI_LABEL
     targets = F.one_hot(labels, 2).float()
     with torch.no_grad():
         before = multi.loss(multi(waves), targets).item()
@@ -393,6 +417,12 @@ def test_classifier_rejects_bad_arguments() -> None:
         ASTClassifier(["only"])
     with pytest.raises(ValueError, match="shorter than one"):
         ASTClassifier(["a", "b"], num_samples=100)
+    with pytest.raises(ValueError, match=r"unknown ASTConfig setting\(s\) \['num_mel_bin'\]"):
+        ASTClassifier(["a", "b"], {"num_mel_bin": 32})
+    with pytest.raises(TypeError, match="config must be None, a dict of overrides or a transformers.ASTConfig"):
+        ASTClassifier(["a", "b"], "MIT/ast-finetuned-audioset-10-10-0.4593")
+    with pytest.raises(TypeError, match="positional"):
+        ASTClassifier(["a", "b"], None, 16000)  # sample_rate and the rest are keyword-only
 
 
 # ----------------------------------------------------------------------------
@@ -405,14 +435,10 @@ def test_peak_memory_counts_the_attention_matrices() -> None:
     x = fbank_batch(config, batch=1)
     n = 2 + A.num_patches(config)
     with torch.no_grad():
-        fused = A.peak_memory_mib(lambda: model(x))
-        explicit = A.peak_memory_mib(lambda: model(x, return_attentions=True))
-        ms = A.median_ms(lambda: model(x), repeats=2)
+        fused = peak_memory_mib(lambda: model(x))
+        explicit = peak_memory_mib(lambda: model(x, return_attentions=True))
     scores = config.num_attention_heads * n * n * 4 / 2**20  # one (heads, N, N) float32 matrix
-    assert 0 < fused < explicit
-    assert explicit >= scores  # the kept attention weights alone take this much
-    assert ms > 0
-    assert A.peak_memory_mib(lambda: torch.zeros(1024, 256)) == pytest.approx(1.0, abs=0.01)  # 1 MiB tensor
+    assert explicit - fused >= scores  # the kept attention weights come on top of everything the fused pass needs
 
 
 def test_classifier_from_a_checkpoint_without_feature_extractor_uses_ast_defaults(tmp_path) -> None:

@@ -5,10 +5,12 @@ import torch
 from torch import nn
 from transformers import ResNetForImageClassification
 
+from course_utils.checkpoints import load_classifier, save_classifier
 from course_utils.env import seed_everything
-from course_utils.models.cnn import (ImageModelClassifier, SpectrogramCNN, count_parameters, first_conv,
+from course_utils.models import count_parameters
+from course_utils.models.cnn import (CNN_DEFAULTS, ImageModelClassifier, SpectrogramCNN, first_conv,
                                      load_image_model, replace_classifier, tiny_resnet_config, to_one_channel)
-from course_utils.train import evaluate, fit, load_classifier, save_classifier
+from course_utils.train import evaluate, fit
 
 LABELS = ["a", "b", "c"]
 SR, S = 16000, 4000  # quarter-second clips keep the tests fast
@@ -21,30 +23,46 @@ def waves(n=6, seed=0):
 @pytest.mark.parametrize("pooling, head_in", [("global", 32), ("time", 32 * 4)])
 def test_spectrogram_cnn_shapes(pooling, head_in):
     seed_everything(0)
-    model = SpectrogramCNN(LABELS, num_samples=S, n_mels=32, channels=(8, 16, 32), pooling=pooling).eval()
+    model = SpectrogramCNN(LABELS, {"n_mels": 32, "channels": (8, 16, 32), "pooling": pooling}, num_samples=S).eval()
     assert model(waves()).shape == (6, 3)
+    assert model(waves(), torch.full((6,), S)).shape == (6, 3)  # the contract's (waveforms, lengths)
     assert model.head.in_features == head_in  # time pooling keeps 32 / 2**3 = 4 frequency rows
-    # time pooling forgets *when*: a clip and its circularly shifted copy (by whole pooled frames) score alike
-    assert count_parameters(model) == count_parameters(model, trainable_only=True) > 0
+    assert model.config == {**CNN_DEFAULTS, "n_mels": 32, "channels": (8, 16, 32), "pooling": pooling}
+    # every parameter, counted by hand: input batch norm, (3x3 conv without bias + batch norm) per block, head
+    widths = (1, 8, 16, 32)
+    blocks = sum(9 * a * b + 2 * b for a, b in zip(widths[:-1], widths[1:]))
+    expected = 2 + blocks + head_in * 3 + 3
+    assert count_parameters(model) == count_parameters(model, trainable_only=True) == expected
+    model.head.requires_grad_(False)
+    assert count_parameters(model, trainable_only=True) == expected - (head_in * 3 + 3)
+    assert count_parameters(model) == expected  # the default counts every parameter, frozen or not
 
 
 def test_spectrogram_cnn_bad_arguments():
     with pytest.raises(ValueError, match="pooling must be 'global' or 'time', got 'max'"):
-        SpectrogramCNN(LABELS, pooling="max")
+        SpectrogramCNN(LABELS, {"pooling": "max"})
     with pytest.raises(ValueError, match="n_mels=30 must be divisible by 2\\*\\*3"):
-        SpectrogramCNN(LABELS, n_mels=30)
+        SpectrogramCNN(LABELS, {"n_mels": 30})
     with pytest.raises(ValueError, match="at least 2 labels"):
         SpectrogramCNN(["only"])
+    with pytest.raises(ValueError, match=r"unknown SpectrogramCNN setting\(s\) \['n_mel'\]"):
+        SpectrogramCNN(LABELS, {"n_mel": 32})  # a misspelt key is an error, not a silently ignored setting
+    with pytest.raises(TypeError, match="config must be None or a dict"):
+        SpectrogramCNN(LABELS, 32)
 
 
 def test_spectrogram_cnn_save_load_in_fresh_model(tmp_path):
     seed_everything(0)
     x, y = waves(12), torch.arange(12) % 3
-    model = SpectrogramCNN(LABELS, num_samples=S, n_mels=32, channels=(8, 16), pooling="time")
+    model = SpectrogramCNN(LABELS, {"n_mels": 32, "channels": (8, 16), "pooling": "time"}, num_samples=S,
+                           sample_rate=SR)
     fit(model, (x, y), None, epochs=1, batch_size=6, device="cpu")
     folder = save_classifier(model, tmp_path / "cnn")
+    assert sorted(p.name for p in folder.iterdir()) == ["classifier.json", "model.safetensors"]  # the course format
     fresh = load_classifier(folder)
     assert isinstance(fresh, SpectrogramCNN) and fresh.get_config() == model.get_config()
+    assert set(model.get_config()) == {"labels", "config", "sample_rate", "num_samples", "multi_label"}
+    assert (fresh.labels, fresh.num_samples, fresh.config) == (LABELS, S, model.config)
     torch.testing.assert_close(fresh(x), model.eval()(x), rtol=0, atol=0)
 
 
@@ -85,7 +103,7 @@ def test_replace_classifier_and_freeze(imagenet_like, tmp_path):
     stem_before = first_conv(image_model).weight.detach().clone()
     torch.testing.assert_close(stem_before, first_conv(original).weight.sum(1, keepdim=True))
 
-    clf = ImageModelClassifier(LABELS, image_model=image_model, num_samples=S, n_mels=32).freeze_backbone()
+    clf = ImageModelClassifier(LABELS, {"n_mels": 32}, num_samples=S, image_model=image_model).freeze_backbone()
     assert count_parameters(clf, trainable_only=True) == 128 * 3 + 3
     bn_before = {k: v.clone() for k, v in clf.state_dict().items() if "running" in k}
     x, y = waves(12), torch.arange(12) % 3
@@ -111,13 +129,33 @@ def test_image_model_classifier_errors(imagenet_like):
     path, _ = imagenet_like
     with pytest.raises(ValueError, match="1000 outputs but there are 3 labels: call replace_classifier"):
         ImageModelClassifier(LABELS, image_model=load_image_model(str(path)))
-    with pytest.raises(ValueError, match="exactly one of image_model or resnet_config"):
-        ImageModelClassifier(LABELS)
+    with pytest.raises(ValueError, match=r"pass either image_model or config\['resnet'\], not both"):
+        ImageModelClassifier(LABELS, {"resnet": tiny_resnet_config(3, 1).to_dict()},
+                             image_model=replace_classifier(load_image_model(str(path)), LABELS))
+    with pytest.raises(ValueError, match=r"unknown ImageModelClassifier setting\(s\) \['resnet_config'\]"):
+        ImageModelClassifier(LABELS, {"resnet_config": tiny_resnet_config(3, 1).to_dict()})  # the old argument
     with pytest.raises(ValueError, match="at least 2 labels"):
         replace_classifier(load_image_model(str(path)), ["x"])
     # an RGB model still works: the spectrogram is repeated in its three channels
     rgb = replace_classifier(load_image_model(str(path)), LABELS)
-    assert ImageModelClassifier(LABELS, image_model=rgb, num_samples=S, n_mels=32).eval()(waves(2)).shape == (2, 3)
+    assert ImageModelClassifier(LABELS, {"n_mels": 32}, num_samples=S, image_model=rgb).eval()(waves(2)).shape == (2, 3)
+
+
+def test_image_model_classifier_default_is_a_tiny_one_channel_resnet(tmp_path):
+    seed_everything(0)
+    model = ImageModelClassifier(LABELS, {"n_mels": 32}, num_samples=S, multi_label=True).eval()
+    config = model.image_model.config
+    assert (config.num_channels, config.num_labels, config.hidden_sizes) == (1, 3, [16, 32, 64, 128])
+    assert first_conv(model.image_model).in_channels == 1
+    x = waves(4)
+    with torch.no_grad():
+        logits = model(x)
+    assert logits.shape == (4, 3)
+    torch.testing.assert_close(model.probabilities(logits), logits.sigmoid(), rtol=0, atol=0)  # multi-label
+    fresh = load_classifier(save_classifier(model, tmp_path / "default"))
+    assert isinstance(fresh, ImageModelClassifier) and fresh.multi_label and fresh.num_samples == S
+    with torch.no_grad():
+        torch.testing.assert_close(fresh(x), logits, rtol=0, atol=0)
 
 
 def test_spectrogram_cnn_names_a_clip_too_short_for_its_blocks():

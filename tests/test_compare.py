@@ -1,13 +1,21 @@
-"""The comparison harness: subsets, budgets, memory tracking, noise, verdicts, and a tiny end-to-end run."""
+"""The comparison harness: subsets, budgets, the notebooks' settings, scaling, noise, verdicts, a tiny end-to-end run."""
 
 from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
 
 import pytest
 import torch
 
-from course_utils.compare import (MODELS, OPTIMIZER_SETTINGS, SEED_TABLE, Comparison, LiveTensorBytes,
-                                  build_classifier, compare, epochs_for, forward_peak_memory_mb, load_clip_data, noise_accuracy,
-                                  per_class_subset, verdict_markdown, verdicts)
+import course_utils.compare as compare_module
+from course_utils.compare import (AST_OVERRIDES, MODELS, OPTIMIZER_SETTINGS, SEED_TABLE, Comparison, build_classifier,
+                                  compare, epochs_for, load_clip_data, noise_accuracy, scaling, verdict_markdown,
+                                  verdicts)
+from course_utils.data import per_class_subset
+
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 
 
 @pytest.fixture(scope="module")
@@ -45,11 +53,51 @@ def test_models_follow_the_classifier_convention(name):
         assert model(torch.randn(2, 8000) * 0.1).shape == (2, 3)
 
 
-def test_every_model_trains_with_its_own_notebook_settings():
+def literal(node: ast.expr):
+    """The value of a literal in source code, `dict(a=1, ...)` included."""
+    if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "dict" and not node.args:
+        return {k.arg: literal(k.value) for k in node.keywords}
+    return ast.literal_eval(node)
+
+
+def notebook_training(notebook: str, model_class: str) -> tuple[dict, ast.expr | None]:
+    """(lr and weight_decay of the first `fit` call in `notebook`'s .py source that trains a `model_class`,
+    the source of the config that model was built with, or None)."""
+    source = (NOTEBOOKS / notebook).read_text()
+    # jupytext writes magics as comments ("# %pip install ..."); give their `if` a body Python can parse
+    source = re.sub(r"^(\s+)# %.*$", r"\1pass", source, flags=re.MULTILINE)
+    tree = ast.parse(source)
+    built = {}  # variable -> the config argument of the `model_class(...)` call last assigned to it
+    in_source_order = sorted((n for n in ast.walk(tree) if hasattr(n, "lineno")), key=lambda n: (n.lineno, n.col_offset))
+    for node in in_source_order:
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+            call = node.value
+            if isinstance(call.func, ast.Name) and call.func.id == model_class:
+                config = [k.value for k in call.keywords if k.arg == "config"] + call.args[1:2]  # Model(labels, config)
+                for target in node.targets:
+                    if isinstance(target, ast.Name):
+                        built[target.id] = config[0] if config else None
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "fit" and node.args:
+            model = getattr(node.args[0], "id", None)
+            if model in built:
+                return {k.arg: literal(k.value) for k in node.keywords
+                        if k.arg in ("lr", "weight_decay")}, built[model]
+    raise AssertionError(f"{notebook} never trains a {model_class} with fit(...)")
+
+
+@pytest.mark.parametrize("name, notebook, model_class", [("cnn", "03_cnn_on_spectrograms.py", "SpectrogramCNN"),
+                                                         ("ast", "04_ast_patching.py", "ASTClassifier"),
+                                                         ("wav2vec2", "05_wav2vec2_sequence_classification.py",
+                                                          "Wav2Vec2Classifier")])
+def test_every_model_trains_with_its_own_notebook_settings(name, notebook, model_class):
+    """OPTIMIZER_SETTINGS and AST_OVERRIDES are read off the notebooks: if a notebook changes, this fails."""
     assert set(OPTIMIZER_SETTINGS) == set(MODELS)
-    assert all(s["lr"] > 0 and s["weight_decay"] >= 0 for s in OPTIMIZER_SETTINGS.values())
-    ast = build_classifier("ast", ["a", "b"])
-    assert ast.ast.config.num_mel_bins == 64 and ast.ast.config.num_hidden_layers == 2  # notebook 04's AST
+    fit_kwargs, config = notebook_training(notebook, model_class)
+    assert OPTIMIZER_SETTINGS[name] == {"lr": fit_kwargs["lr"], "weight_decay": fit_kwargs.get("weight_decay", 0.0)}
+    if name == "ast":
+        assert literal(config) == AST_OVERRIDES
+        model = build_classifier("ast", ["a", "b"])
+        assert {k: getattr(model.ast.config, k) for k in AST_OVERRIDES} == AST_OVERRIDES
 
 
 def test_unknown_model_is_an_error():
@@ -57,25 +105,22 @@ def test_unknown_model_is_an_error():
         build_classifier("resnet", ["a", "b"])
 
 
-def test_live_tensor_bytes_sees_the_high_water_mark():
-    a, b = torch.randn(500, 500), torch.randn(500, 500)
-    mib = 500 * 500 * 4 / 2**20
-    with torch.no_grad(), LiveTensorBytes() as tracker:
-        c = a @ b  # one matrix alive
-        d = c.relu()  # two alive: the peak
-        del c
-        e = d.view(-1)  # a view: no new memory
-        del d
-        f = e * 2  # two alive again (e's storage and f)
-    assert tracker.peak / 2**20 == pytest.approx(2 * mib)
-    assert tracker.live / 2**20 == pytest.approx(2 * mib)
-    del e, f
+def test_scaling_memory_of_a_cnn_grows_linearly_with_the_clip_length():
+    rows = scaling(("cnn",), (1, 4, 8), labels=["a", "b"], repeats=1, device="cpu")
+    one, four, eight = (r["memory_mb"] for r in rows)
+    assert 0 < one < four < eight
+    assert 1.8 < eight / four < 2.2  # past a short clip's fixed costs, activations are linear in the length
+    assert rows[2]["memory_mb_per_audio_s"] == pytest.approx(eight / 8)
 
 
-def test_activation_memory_grows_with_clip_length():
-    small = forward_peak_memory_mb(build_classifier("cnn", ["a", "b"], num_samples=16000), torch.randn(1, 16000))
-    large = forward_peak_memory_mb(build_classifier("cnn", ["a", "b"], num_samples=64000), torch.randn(1, 64000))
-    assert 3.0 < large / small < 5.0  # a CNN's activations are linear in the clip length
+def test_load_clip_data_keeps_the_clips_whole(tiny_data):
+    from course_utils.data import CLIP_CLASSES
+
+    widths = {part[0].shape[1] for part in (tiny_data.train, tiny_data.validation, tiny_data.test)}
+    longest = max(int(part[1].max()) for part in (tiny_data.train, tiny_data.validation, tiny_data.test))
+    assert widths == {longest}  # one width for all three: the longest clip anywhere, nothing cut
+    cropped = load_clip_data(n_per_class=6, classes=CLIP_CLASSES[:3], num_samples=4000)
+    assert cropped.train[0].shape[1] == 4000 and int(cropped.train[1].max()) == 4000  # cropping is asked for
 
 
 def test_noise_accuracy_is_repeatable_and_clean_equals_evaluate(tiny_data):
@@ -126,7 +171,13 @@ def test_verdict_rules_follow_the_numbers():
     assert table.count("\n") == 1 + len(SEED_TABLE) and "**borne out**" in table
 
 
-def test_compare_end_to_end_on_tiny_settings(tiny_data):
+def test_compare_end_to_end_on_tiny_settings(tiny_data, monkeypatch):
+    def fake_median_ms(fn, repeats, device):  # the timer itself is tested in test_measure.py
+        assert not torch.is_grad_enabled()  # latency is measured on inference
+        fn()
+        return 50.0
+
+    monkeypatch.setattr(compare_module, "median_ms", fake_median_ms)
     result = compare(tiny_data, shots=(1, 3), steps=2, batch_size=4, snrs=(0.0,), clip_seconds=(0.5, 1),
                      repeats=1, device="cpu", log=None)
     assert [r["model"] for r in result.table] == list(MODELS)
@@ -134,7 +185,10 @@ def test_compare_end_to_end_on_tiny_settings(tiny_data):
     assert len(result.noise) == 2 * len(MODELS)
     for row in result.table:
         assert 0.0 <= row["test_accuracy"] <= 1.0 and row["parameters"] > 1000 and row["train_seconds"] > 0
-        assert row["latency_ms_per_audio_s"] > 0 and 0.0 in row["noise_accuracy"]
+        clip_seconds = tiny_data.test[0].shape[1] / tiny_data.sample_rate
+        assert row["latency_ms_per_audio_s"] == pytest.approx(50.0 / clip_seconds) and 0.0 in row["noise_accuracy"]
+    assert all(r["latency_ms"] == 50.0 and r["latency_ms_per_audio_s"] == 50.0 / r["clip_seconds"]
+               for r in result.scaling)
     curve = {(r["model"], r["per_class"]): r for r in result.curve}
     assert curve[("cnn", 3)]["train_examples"] == 9 and curve[("cnn", 1)]["train_examples"] == 3
     mem = {(r["model"], r["clip_seconds"]): r["memory_mb"] for r in result.scaling}

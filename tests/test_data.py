@@ -3,11 +3,13 @@
 import numpy as np
 import pytest
 import torch
+from datasets import ClassLabel
 
+from course_utils.baseline import average_spectrum_baseline
 from course_utils.data import (CLIP_CLASSES, ORDER_PAIRS, PITCH_PAIRS, SCENE_CLASSES, clip_tensors, make_clip,
                                make_clip_dataset, make_scene, make_scene_dataset, scene_tensors, select_classes)
-from course_utils.data.baseline import average_spectrum_baseline
 from course_utils.data.clips import split_sizes
+from course_utils.data.tables import build_dataset
 
 
 @pytest.fixture(scope="module")
@@ -120,27 +122,43 @@ def test_average_spectrum_baseline_is_blind_to_order():
 
 
 def test_clip_tensors(small):
-    waves, lengths, labels = clip_tensors(small["validation"])
+    waves, lengths, targets = clip_tensors(small["validation"])
     n = len(small["validation"])
-    assert waves.shape == (n, 16000) and waves.dtype == torch.float32
-    assert lengths.dtype == torch.int64 and labels.dtype == torch.int64 and labels.shape == (n,)
+    longest = max(len(small["validation"][i]["audio"]["array"]) for i in range(n))
+    assert waves.shape == (n, longest) and waves.dtype == torch.float32  # the longest clip: nothing is cut
+    assert lengths.dtype == torch.int64 and targets.dtype == torch.int64 and targets.shape == (n,)
     for i in range(n):
         x = small["validation"][i]["audio"]["array"]
         assert lengths[i] == x.shape[0]
         assert torch.equal(waves[i, : x.shape[0]], torch.tensor(x))
         assert (waves[i, x.shape[0]:] == 0).all()
-        assert labels[i] == small["validation"][i]["label"]
-    short, short_len, _ = clip_tensors(small["validation"], num_samples=4000)
+        assert targets[i] == small["validation"][i]["label"]
+    padded, padded_len, _ = clip_tensors(small["validation"], num_samples=16000)  # a fixed length, asked for
+    assert padded.shape == (n, 16000) and torch.equal(padded[:, :longest], waves) and torch.equal(padded_len, lengths)
+    short, short_len, _ = clip_tensors(small["validation"], num_samples=4000)  # cropping, asked for
     assert short.shape == (n, 4000) and (short_len == 4000).all()
     torch.testing.assert_close(short, waves[:, :4000])
     sub = small["validation"].select([2, 0])
-    assert torch.equal(clip_tensors(sub)[0], waves[[2, 0]])
+    assert torch.equal(clip_tensors(sub, num_samples=longest)[0], waves[[2, 0]])
+
+
+def test_clip_tensors_keeps_long_clips_whole():
+    """A learner's 5-s clips stay 5 s; shorter ones are zero-padded and keep their true lengths."""
+    rate = 16000
+    seconds = [5.0, 3.0, 2.5]
+    waves = [np.full(int(s * rate), i + 1, dtype=np.float32) for i, s in enumerate(seconds)]
+    split = build_dataset(waves, rate, {"label": [0, 1, 0]}, {"label": ClassLabel(names=["dog", "cat"])})
+    x, lengths, targets = clip_tensors(split)
+    assert x.shape == (3, 5 * rate)
+    assert lengths.tolist() == [int(s * rate) for s in seconds] and targets.tolist() == [0, 1, 0]
+    for i, n in enumerate(lengths.tolist()):
+        assert (x[i, :n] == i + 1).all() and (x[i, n:] == 0).all()
 
 
 def test_eight_khz_works():
     ds = make_clip_dataset(n_per_class=3, sample_rate=8000)
     waves, lengths, _ = clip_tensors(ds["test"])
-    assert waves.shape[1] == 8000 and torch.isfinite(waves).all() and lengths.max() <= 8000
+    assert waves.shape[1] == lengths.max() <= 8000 and torch.isfinite(waves).all()  # clips last at most 1 s
 
 
 # ----------------------------------------------------------------------------
@@ -259,7 +277,7 @@ def test_bad_arguments(call, match):
 
 
 def test_clip_tensors_bad_num_samples(small):
-    with pytest.raises(ValueError, match="num_samples must be a positive int, got 0"):
+    with pytest.raises(ValueError, match=r"num_samples must be a positive int \(or None: the longest clip\), got 0"):
         clip_tensors(small["test"], num_samples=0)
     with pytest.raises(ValueError, match="no 'label' column"):
         clip_tensors(small["test"].remove_columns("label"))
@@ -382,10 +400,26 @@ def test_select_classes_keeps_order_relabels_and_takes_the_first_per_class():
         select_classes((x, labels), "abc", all_classes=all_classes)
 
 
-def test_select_classes_on_clip_tensors_defaults_to_the_clip_classes(small):
-    waves, lengths, labels = clip_tensors(small["train"])
+def test_select_classes_on_clip_tensors(small):
+    waves, lengths, targets = clip_tensors(small["train"])
     chosen = CLIP_CLASSES[5:]
-    w, n, y = select_classes((waves, lengths, labels), chosen)
-    expected = torch.isin(labels, torch.tensor([CLIP_CLASSES.index(c) for c in chosen]))
+    w, n, y = select_classes((waves, lengths, targets), chosen, all_classes=small["train"].features["label"].names)
+    expected = torch.isin(targets, torch.tensor([CLIP_CLASSES.index(c) for c in chosen]))
     assert torch.equal(w, waves[expected]) and torch.equal(n, lengths[expected])
-    assert [chosen[i] for i in y.tolist()] == [CLIP_CLASSES[i] for i in labels[expected].tolist()]
+    assert [chosen[i] for i in y.tolist()] == [CLIP_CLASSES[i] for i in targets[expected].tolist()]
+
+
+def test_generic_helpers_know_nothing_of_the_clip_set():
+    """tables (Arrow <-> tensors) and synth (DSP) import no other data module, lazily in a function or not:
+    the clip and scene sets build on them, never the reverse (tests/test_package.py checks for cycles)."""
+    import ast
+    from pathlib import Path
+
+    import course_utils.data
+
+    for name in ("tables", "synth"):
+        tree = ast.parse((Path(course_utils.data.__file__).parent / f"{name}.py").read_text())
+        relative = [node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.level == 1]
+        absolute = [node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+                    and (node.module or "").startswith("course_utils.data")]
+        assert relative + absolute == [], (name, relative + absolute)

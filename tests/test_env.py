@@ -11,9 +11,13 @@ from course_utils import env
 from course_utils.env import doctor, get_device, run_checks, seed_everything
 
 
-def test_device_defaults_to_what_is_available(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("cuda, mps, expected", [(True, True, "cuda"), (True, False, "cuda"),
+                                                  (False, True, "mps"), (False, False, "cpu")])
+def test_device_prefers_cuda_then_mps_then_cpu(monkeypatch: pytest.MonkeyPatch, cuda: bool, mps: bool,
+                                               expected: str) -> None:
     monkeypatch.delenv("COURSE_DEVICE", raising=False)
-    expected = "cuda" if torch.cuda.is_available() else ("mps" if env._mps_available() else "cpu")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: cuda)
+    monkeypatch.setattr(env, "_mps_available", lambda: mps)
     assert get_device().type == expected
 
 

@@ -18,11 +18,12 @@ from transformers import (
     Wav2Vec2Model,
 )
 
+from course_utils.checkpoints import load_classifier, save_classifier
+from course_utils.models import count_parameters
 from course_utils.models.heads import (
     FrameClassificationHead,
     SequenceClassificationHead,
     WeightedLayerSum,
-    feature_vector_mask,
     lengths_to_mask,
     masked_mean_pool,
     train_linear_probe,
@@ -30,11 +31,11 @@ from course_utils.models.heads import (
 from course_utils.models.wav2vec2 import (
     Wav2Vec2Classifier,
     Wav2Vec2FrameClassifier,
-    count_parameters,
+    feature_vector_mask,
     normalize_waveforms,
     tiny_wav2vec2_config,
 )
-from course_utils.train import fit, load_classifier, save_classifier
+from course_utils.train import fit
 
 ATOL = 1e-5
 LABELS = ["yes", "no", "up"]
@@ -137,8 +138,10 @@ def test_heads_validate_their_input():
         SequenceClassificationHead(4, 2, proj_size=3)([torch.randn(1, 2, 4)])
     with pytest.raises(ValueError, match="proj_size"):
         SequenceClassificationHead(4, 2, proj_size=0)
-    with pytest.raises(ValueError, match="num_labels"):
+    with pytest.raises(ValueError, match="num_classes must be a positive int, got 0"):
         FrameClassificationHead(4, 0)
+    with pytest.raises(ValueError, match="hidden_size must be a positive int, got 0"):
+        FrameClassificationHead(0, 2)
 
 
 # ----------------------------------------------------------------------------
@@ -190,7 +193,7 @@ def test_frame_head_equals_transformers(encoder, weighted):
 
 def test_to_transformers_round_trip():
     torch.manual_seed(0)
-    ours = Wav2Vec2Classifier(small_config(use_weighted_layer_sum=True), LABELS).eval()
+    ours = Wav2Vec2Classifier(LABELS, small_config(use_weighted_layer_sum=True)).eval()
     hf_model = ours.to_transformers().eval()
     assert isinstance(hf_model, Wav2Vec2ForSequenceClassification)
     assert hf_model.config.id2label == dict(enumerate(LABELS))
@@ -206,7 +209,7 @@ def test_to_transformers_round_trip():
 
 def test_padded_batch_equals_clips_one_by_one_with_mask():
     torch.manual_seed(0)
-    model = Wav2Vec2Classifier(small_config(), LABELS).eval()  # feat_extract_norm="layer": per-frame norms
+    model = Wav2Vec2Classifier(LABELS, small_config()).eval()  # feat_extract_norm="layer": per-frame norms
     assert model.use_attention_mask
     x, lengths = batch()
     with torch.no_grad():
@@ -221,7 +224,7 @@ def test_padded_batch_equals_clips_one_by_one_with_mask():
 def test_group_norm_encoder_is_not_padding_invariant_even_with_mask():
     """The base model's first conv normalises over the whole (padded) clip: why its extractor returns no mask."""
     torch.manual_seed(0)
-    model = Wav2Vec2Classifier(small_config(feat_extract_norm="group"), LABELS).eval()
+    model = Wav2Vec2Classifier(LABELS, small_config(feat_extract_norm="group")).eval()
     assert not model.use_attention_mask  # follows the config, as wav2vec2-base's feature extractor does
     model.use_attention_mask = True
     x, lengths = batch()
@@ -232,7 +235,7 @@ def test_group_norm_encoder_is_not_padding_invariant_even_with_mask():
 
 
 def test_frame_classifier_frame_mask():
-    model = Wav2Vec2FrameClassifier(small_config(), LABELS)
+    model = Wav2Vec2FrameClassifier(LABELS, small_config())
     x, lengths = batch()
     with torch.no_grad():
         logits = model(x, lengths)
@@ -291,20 +294,20 @@ def test_frame_loss_pos_weight_matches_bce_with_logits_loss():
 
 def test_save_and_load_classifier(tmp_path):
     torch.manual_seed(0)
-    model = Wav2Vec2Classifier(small_config(use_weighted_layer_sum=True), LABELS, num_samples=3200).eval()
+    model = Wav2Vec2Classifier(LABELS, small_config(use_weighted_layer_sum=True), num_samples=3200).eval()
     save_classifier(model, tmp_path / "w2v")
     loaded = load_classifier(tmp_path / "w2v")
     assert type(loaded) is Wav2Vec2Classifier and loaded.labels == LABELS and loaded.num_samples == 3200
     x, lengths = batch()
     with torch.no_grad():
         torch.testing.assert_close(loaded(x, lengths), model(x, lengths), atol=0, rtol=0)
-    frame_model = Wav2Vec2FrameClassifier(small_config(), LABELS, multi_label=True)
+    frame_model = Wav2Vec2FrameClassifier(LABELS, small_config(), multi_label=True)
     save_classifier(frame_model, tmp_path / "frames")
     assert load_classifier(tmp_path / "frames").head.multi_label
 
 
 def test_saved_classifier_loads_in_a_fresh_interpreter(tmp_path):
-    """load_classifier imports the model module itself, also for a checkpoint that does not name it."""
+    """load_classifier imports the model module itself: the checkpoint names only the class."""
     import json
     import subprocess
     import sys
@@ -312,17 +315,17 @@ def test_saved_classifier_loads_in_a_fresh_interpreter(tmp_path):
     from safetensors.torch import load_file, save_file
 
     torch.manual_seed(0)
-    model = Wav2Vec2Classifier(small_config(), LABELS, num_samples=3200).eval()
+    model = Wav2Vec2Classifier(LABELS, small_config(), num_samples=3200).eval()
     folder = save_classifier(model, tmp_path / "w2v")
     meta = json.loads((folder / "classifier.json").read_text())
-    del meta["module"]  # older checkpoints: the class name only, found through train._MODEL_MODULES
-    (folder / "classifier.json").write_text(json.dumps(meta))
+    assert meta["class"] == "Wav2Vec2Classifier" and "module" not in meta  # found through checkpoints._MODEL_MODULES
     x, lengths = batch()
     save_file({"x": x, "lengths": lengths}, str(tmp_path / "inputs.safetensors"))
-    child = (  # nothing imported but course_utils.train: the registry starts empty
+    child = (  # nothing imported but course_utils.checkpoints: the registry starts empty
         "import sys, torch\n"
         "from safetensors.torch import load_file, save_file\n"
-        "from course_utils.train import load_classifier\n"
+        "from course_utils.checkpoints import CLASSIFIERS, load_classifier\n"
+        "assert not CLASSIFIERS, CLASSIFIERS\n"
         "model = load_classifier(sys.argv[1])\n"
         "inputs = load_file(sys.argv[2])\n"
         "with torch.no_grad():\n"
@@ -389,13 +392,14 @@ def test_normalize_waveforms_matches_feature_extractor():
 
 
 def test_freezing_helpers():
-    model = Wav2Vec2Classifier(small_config(), LABELS)
+    model = Wav2Vec2Classifier(LABELS, small_config())
     total = count_parameters(model)
     convs = count_parameters(model.encoder.feature_extractor)
     head = count_parameters(model.head)
-    assert count_parameters(model.freeze_feature_encoder()) == total - convs
-    assert count_parameters(model.freeze_base_model()) == head
-    assert count_parameters(model, trainable_only=False) == total
+    assert total == sum(p.numel() for p in model.parameters()) and 0 < head < convs < total
+    assert count_parameters(model.freeze_feature_encoder(), trainable_only=True) == total - convs
+    assert count_parameters(model.freeze_base_model(), trainable_only=True) == head
+    assert count_parameters(model) == count_parameters(model, trainable_only=False) == total  # default: all
     before = {k: v.clone() for k, v in model.state_dict().items()}
     x, lengths = batch()
     opt = torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=0.1)
@@ -403,31 +407,66 @@ def test_freezing_helpers():
     opt.step()
     changed = {k for k, v in model.state_dict().items() if not torch.equal(v, before[k])}
     assert changed and all(k.startswith("head.") for k in changed)
-    assert count_parameters(model.unfreeze()) == total
+    assert count_parameters(model.unfreeze(), trainable_only=True) == total
 
 
 def test_linear_probe_on_pooled_features():
     torch.manual_seed(0)
-    model = Wav2Vec2Classifier(small_config(), LABELS)
+    model = Wav2Vec2Classifier(LABELS, small_config())
     x, lengths = batch()
     features = model.pooled_features(x, lengths, batch_size=2)
     assert features.shape == (3, 32) and model.training  # mode restored
     torch.testing.assert_close(features[2], model.eval().encode(x[2:3, :900])[0].mean(1)[0], atol=ATOL, rtol=0)
+    points, targets = probe_points()
+    probe = train_linear_probe(points, targets, 3)
+    assert (probe(points).argmax(1) == targets).float().mean() == 1.0
+    assert probe.weight.dtype == points.dtype and not probe.training
+    again = train_linear_probe(points, targets, 3)  # deterministic: no seed, the same probe
+    assert torch.equal(again.weight, probe.weight) and torch.equal(again.bias, probe.bias)
+
+
+def probe_points(n_classes: int = 3, per_class: int = 20, dim: int = 8, spread: float = 1.0):
+    """Gaussian clusters, shifted and scaled on purpose (the probe standardises them itself)."""
     g = torch.Generator().manual_seed(0)
-    centers = 5 * torch.randn(3, 8, generator=g)
-    labels = torch.arange(3).repeat(20)
-    points = 3.0 + 10.0 * (centers[labels] + torch.randn(60, 8, generator=g))  # unstandardised on purpose
-    probe = train_linear_probe(points, labels, 3)
-    assert (probe(points).argmax(1) == labels).float().mean() == 1.0
-    with pytest.raises(ValueError, match="out of range"):
-        train_linear_probe(points, labels + 1, 3)
+    centers = 5 * torch.randn(n_classes, dim, generator=g)
+    targets = torch.arange(n_classes).repeat(per_class)
+    return 3.0 + 10.0 * (centers[targets] + spread * torch.randn(n_classes * per_class, dim, generator=g)), targets
+
+
+def test_linear_probe_matches_scikit_learn():
+    """The probe is sklearn's LogisticRegression (lbfgs, multinomial) on standardised features, with
+    C = 1 / (2 N l2). Overlapping clusters, so the penalty matters: probabilities agree to 1e-4."""
+    sklearn = pytest.importorskip("sklearn.linear_model")
+    points, targets = probe_points(n_classes=4, per_class=15, dim=6, spread=3.0)
+    l2 = 1e-2
+    probe = train_linear_probe(points, targets, 4, l2=l2)
+    x = points.double()
+    standardised = ((x - x.mean(0)) / x.std(0, unbiased=False)).numpy()
+    theirs = sklearn.LogisticRegression(C=1 / (2 * len(targets) * l2), tol=1e-10, max_iter=10_000)
+    theirs.fit(standardised, targets.numpy())
+    with torch.no_grad():
+        ours = probe(points).softmax(dim=1).double()
+    assert 0.5 < (ours.argmax(1) == targets).double().mean() < 1.0  # neither trivial nor separable
+    torch.testing.assert_close(ours, torch.from_numpy(theirs.predict_proba(standardised)), atol=1e-4, rtol=0)
+
+
+def test_linear_probe_errors_name_the_argument():
+    points, targets = probe_points()
+    with pytest.raises(ValueError, match=r"target 3 is out of range for num_classes=3"):
+        train_linear_probe(points, targets + 1, 3)
     with pytest.raises(ValueError, match=r"features must be a float tensor \(N, D\)"):
-        train_linear_probe(points[0], labels, 3)
+        train_linear_probe(points[0], targets, 3)
+    with pytest.raises(TypeError, match="targets must be a torch.Tensor, got list"):
+        train_linear_probe(points, targets.tolist(), 3)
+    with pytest.raises(ValueError, match="targets must be integer class indices"):
+        train_linear_probe(points, targets.float(), 3)
+    with pytest.raises(ValueError, match="l2 must be >= 0"):
+        train_linear_probe(points, targets, 3, l2=-1.0)
 
 
 def test_fit_trains_the_classifier_with_lengths():
     torch.manual_seed(0)
-    model = Wav2Vec2Classifier(small_config(), ["low", "high"], num_samples=2400)
+    model = Wav2Vec2Classifier(["low", "high"], small_config(), num_samples=2400)
     t = torch.arange(2400) / 16000
     lengths = torch.tensor([2400, 1600] * 8)
     waves = torch.stack([torch.sin(2 * torch.pi * (200 if i % 4 < 2 else 2000) * t) for i in range(16)])
@@ -438,7 +477,7 @@ def test_fit_trains_the_classifier_with_lengths():
 
 
 def test_classifier_input_errors():
-    model = Wav2Vec2Classifier(small_config(), LABELS)
+    model = Wav2Vec2Classifier(LABELS, small_config())
     x, lengths = batch()
     with pytest.raises(ValueError, match=r"\(batch, samples\)"):
         model(x[0])
@@ -446,23 +485,68 @@ def test_classifier_input_errors():
         model(x.long())
     with pytest.raises(ValueError, match="NaN"):
         model(torch.full_like(x, float("nan")))
-    with pytest.raises(ValueError, match=r"lengths must be integers in \[1, 3200\]"):
+    with pytest.raises(ValueError, match=r"lengths must lie in \[1, 3200\] \(the padded clip length\), got \[3200, 0, 5\]"):
         model(x, torch.tensor([3200, 0, 5]))
-    with pytest.raises(ValueError, match="lengths must have shape"):
+    with pytest.raises(ValueError, match=r"lengths must be integers of shape \(3,\), got shape \(1,\)"):
         model(x, torch.tensor([3200]))
+    with pytest.raises(ValueError, match=r"lengths must be integers of shape \(3,\)"):
+        model(x, lengths.float())
     with pytest.raises(ValueError, match="shorter than the feature encoder's receptive field"):
         model(x, torch.tensor([3200, 2000, 50]))
     with pytest.raises(ValueError, match="distinct"):
-        Wav2Vec2Classifier(small_config(), ["a", "a"])
-    with pytest.raises(TypeError, match="Wav2Vec2Config or a dict"):
-        Wav2Vec2Classifier("facebook/wav2vec2-base", LABELS)
+        Wav2Vec2Classifier(["a", "a"], small_config())
+    with pytest.raises(TypeError, match="config must be None, a dict of overrides or a transformers.Wav2Vec2Config"):
+        Wav2Vec2Classifier(LABELS, "facebook/wav2vec2-base")
+    with pytest.raises(TypeError, match="labels must be a list of class names"):
+        Wav2Vec2Classifier(small_config(), LABELS)  # the old argument order: config first
     with pytest.raises(ValueError, match="num_samples=100 is shorter"):
-        Wav2Vec2Classifier(small_config(), LABELS, num_samples=100)
+        Wav2Vec2Classifier(LABELS, small_config(), num_samples=100)
     with pytest.raises(TypeError, match="expected a Wav2Vec2ForSequenceClassification"):
         Wav2Vec2Classifier.from_transformers(Wav2Vec2Model(small_config()))
 
 
+def test_config_is_none_a_dict_of_overrides_or_a_wav2vec2_config():
+    tiny = tiny_wav2vec2_config()
+    default = Wav2Vec2Classifier(LABELS)  # config=None: the tiny config
+    assert (default.config.hidden_size, default.config.conv_dim, default.config.num_hidden_layers) == \
+        (tiny.hidden_size, tiny.conv_dim, tiny.num_hidden_layers)
+    assert default.config.num_labels == 3 and default.config.id2label == dict(enumerate(LABELS))
+    override = Wav2Vec2Classifier(LABELS, {"hidden_size": 32, "num_attention_heads": 2})
+    assert (override.config.hidden_size, override.config.num_attention_heads) == (32, 2)
+    assert override.config.conv_dim == tiny.conv_dim  # everything else: the tiny config
+    explicit = small_config()
+    model = Wav2Vec2Classifier(["a", "b"], explicit, multi_label=True)
+    assert model.config is not explicit and explicit.num_labels == 3  # a copy: the caller's config is untouched
+    assert (model.config.num_labels, model.config.problem_type) == (2, "multi_label_classification")
+    with pytest.raises(ValueError, match=r"unknown Wav2Vec2Config setting\(s\) \['hiden_size'\]"):
+        Wav2Vec2Classifier(LABELS, {"hiden_size": 32})
+    with pytest.raises(ValueError, match=r"unknown Wav2Vec2Config setting\(s\) \['conv_dims'\]"):
+        Wav2Vec2FrameClassifier(LABELS, {"conv_dims": (8, 8, 8)})
+
+
+def test_frame_classifier_loss_and_probabilities():
+    """The frame classifier's loss is its head's (mask, pos_weight); its probabilities the contract's."""
+    torch.manual_seed(0)
+    model = Wav2Vec2FrameClassifier(LABELS, small_config(), multi_label=True).eval()
+    x, lengths = batch()
+    with torch.no_grad():
+        logits = model(x, lengths)
+    mask = model.frame_mask(lengths, logits.shape[1])
+    targets = torch.randint(0, 2, logits.shape, generator=torch.Generator().manual_seed(0)).float()
+    weights = torch.tensor([3.0, 1.0, 0.5])
+    expected = torch.nn.BCEWithLogitsLoss(pos_weight=weights)(logits[mask], targets[mask])
+    torch.testing.assert_close(model.loss(logits, targets, mask, pos_weight=weights), expected)
+    torch.testing.assert_close(model.loss(logits, targets, mask), model.head.loss(logits, targets, mask))
+    torch.testing.assert_close(model.probabilities(logits), logits.sigmoid())
+    single = Wav2Vec2FrameClassifier(LABELS, small_config()).eval()
+    with torch.no_grad():
+        logits = single(x, lengths)
+    indices = targets.argmax(-1)
+    torch.testing.assert_close(single.loss(logits, indices, mask), F.cross_entropy(logits[mask], indices[mask]))
+    torch.testing.assert_close(single.probabilities(logits).sum(-1), torch.ones(logits.shape[:2]))
+
+
 def test_a_clip_shorter_than_the_receptive_field_is_named_without_lengths():
-    model = Wav2Vec2Classifier(tiny_wav2vec2_config(), ["a", "b"])
+    model = Wav2Vec2Classifier(["a", "b"], tiny_wav2vec2_config())
     with pytest.raises(ValueError, match="receptive field"):
         model(torch.randn(2, 100))

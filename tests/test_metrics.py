@@ -1,35 +1,56 @@
-"""course_utils.metrics against scikit-learn (exact: integer counts, F1 to 1e-12)."""
+"""Tests for course_utils.metrics: clip and frame metrics against scikit-learn (exact: integer counts,
+F1 to 1e-12); event metrics and the diarization error rate hand-computed."""
+
+import math
 
 import numpy as np
 import pytest
 import torch
 from sklearn import metrics as skm
+from sklearn.metrics import precision_recall_fscore_support
 
-from course_utils.metrics import accuracy, confusion_matrix, macro_f1, per_class_f1
+from course_utils.frames import events_to_frame_labels
+from course_utils.metrics import (
+    accuracy,
+    activity_event_f1,
+    confusion_matrix,
+    diarization_error_rate,
+    event_scores,
+    event_scores_over_clips,
+    frame_scores,
+    macro_f1,
+    per_class_f1,
+)
+
+CLASSES = ["speech", "dog", "bell"]
+
+
+def ev(onset, offset, label="speech"):
+    return {"onset": onset, "offset": offset, "label": label}
 
 
 @pytest.fixture
 def pairs():
     rng = np.random.default_rng(0)
-    labels = rng.integers(0, 5, size=200)
-    preds = np.where(rng.random(200) < 0.7, labels, rng.integers(0, 5, size=200))
-    return preds, labels
+    targets = rng.integers(0, 5, size=200)
+    preds = np.where(rng.random(200) < 0.7, targets, rng.integers(0, 5, size=200))
+    return preds, targets
 
 
 def test_parity_with_sklearn(pairs):
-    preds, labels = pairs
-    assert accuracy(preds, labels) == pytest.approx(skm.accuracy_score(labels, preds), abs=1e-7)
-    assert macro_f1(preds, labels) == pytest.approx(skm.f1_score(labels, preds, average="macro"), abs=1e-12)
-    np.testing.assert_array_equal(confusion_matrix(preds, labels, 5).numpy(), skm.confusion_matrix(labels, preds, labels=range(5)))
-    np.testing.assert_allclose(per_class_f1(preds, labels, 5).numpy(), skm.f1_score(labels, preds, average=None), atol=1e-12)
+    preds, targets = pairs
+    assert accuracy(preds, targets) == pytest.approx(skm.accuracy_score(targets, preds), abs=1e-7)
+    assert macro_f1(preds, targets) == pytest.approx(skm.f1_score(targets, preds, average="macro"), abs=1e-12)
+    np.testing.assert_array_equal(confusion_matrix(preds, targets, 5).numpy(), skm.confusion_matrix(targets, preds, labels=range(5)))
+    np.testing.assert_allclose(per_class_f1(preds, targets, 5).numpy(), skm.f1_score(targets, preds, average=None), atol=1e-12)
 
 
 def test_missing_class_matches_sklearn():
     # class 2 is never the answer but is predicted once; class 3 never appears at all
-    labels = [0, 0, 1, 1, 1]
+    targets = [0, 0, 1, 1, 1]
     preds = [0, 2, 1, 1, 0]
-    assert macro_f1(preds, labels, num_classes=4) == pytest.approx(skm.f1_score(labels, preds, average="macro"), abs=1e-12)
-    assert confusion_matrix(preds, labels, 4).shape == (4, 4)
+    assert macro_f1(preds, targets, num_classes=4) == pytest.approx(skm.f1_score(targets, preds, average="macro"), abs=1e-12)
+    assert confusion_matrix(preds, targets, 4).shape == (4, 4)
 
 
 def test_logits_are_argmaxed():
@@ -51,3 +72,145 @@ def test_bad_inputs():
         accuracy(torch.zeros(2, 2, 2), [0, 1])
     with pytest.raises(ValueError, match="non-integer"):
         accuracy(torch.tensor([0.5, 1.0]), [0, 1])
+    with pytest.raises(TypeError, match=r"targets must be a tensor of class indices .* got str"):
+        accuracy([0, 1], "01")
+    with pytest.raises(TypeError, match=r"predictions must be a tensor of class indices .* got int"):
+        macro_f1(1, [1])
+
+
+# ----------------------------------------------------------------------------
+# Frame metrics
+
+
+def test_frame_scores_match_sklearn():
+    g = torch.Generator().manual_seed(0)
+    pred = torch.rand(3, 50, 3, generator=g) > 0.5
+    ref = torch.rand(3, 50, 3, generator=g) > 0.4
+    scores = frame_scores(pred, ref, CLASSES)
+    p2, r2 = pred.reshape(-1, 3).numpy(), ref.reshape(-1, 3).numpy()
+    mp, mr, mf, _ = precision_recall_fscore_support(r2, p2, average="micro")
+    cp, cr, cf, _ = precision_recall_fscore_support(r2, p2, average=None)
+    assert scores["precision"] == pytest.approx(mp, abs=1e-12)
+    assert scores["recall"] == pytest.approx(mr, abs=1e-12)
+    assert scores["f1"] == pytest.approx(mf, abs=1e-12)
+    assert scores["macro_f1"] == pytest.approx(cf.mean(), abs=1e-12)
+    for i, c in enumerate(CLASSES):
+        assert scores["per_class"][c]["f1"] == pytest.approx(cf[i], abs=1e-12)
+        assert scores["per_class"][c]["precision"] == pytest.approx(cp[i], abs=1e-12)
+
+
+def test_frame_scores_hand_computed_and_empty_cases():
+    ref = torch.tensor([[1, 0], [1, 0], [1, 1], [0, 1]])
+    pred = torch.tensor([[1, 0], [0, 0], [1, 0], [1, 1]])
+    s = frame_scores(pred, ref, ["a", "b"])
+    # a: tp 2, fp 1, fn 1; b: tp 1, fp 0, fn 1 -> micro tp 3 fp 1 fn 2
+    assert (s["tp"], s["fp"], s["fn"]) == (3, 1, 2)
+    assert s["f1"] == pytest.approx(6 / 9) and s["precision"] == 0.75 and s["recall"] == 0.6
+    assert s["per_class"]["b"]["precision"] == 1.0 and s["per_class"]["b"]["recall"] == 0.5
+    nothing = torch.zeros(4, 2)
+    assert frame_scores(nothing, ref, ["a", "b"])["f1"] == 0.0  # predicting nothing finds nothing
+    assert frame_scores(nothing, ref, ["a", "b"])["precision"] == 0.0
+    assert frame_scores(ref, nothing, ["a", "b"])["recall"] == 0.0
+    both_empty = frame_scores(nothing, nothing, ["a", "b"])
+    assert both_empty["f1"] == 1.0 and both_empty["precision"] == 1.0 and both_empty["recall"] == 1.0
+    probs = torch.tensor([[0.5, 0.49]])
+    assert frame_scores(probs, torch.tensor([[1, 0]]), ["a", "b"])["f1"] == 1.0  # >= threshold is on
+    with pytest.raises(ValueError, match=r"same shape"):
+        frame_scores(torch.zeros(4, 2), torch.zeros(5, 2), ["a", "b"])
+    with pytest.raises(TypeError, match=r"predicted must be a tensor \(frames, classes\).*got dict"):
+        frame_scores({}, torch.zeros(5, 2), ["a", "b"])
+
+
+# ----------------------------------------------------------------------------
+# Event metrics
+
+
+def test_event_scores_onset_tolerance_edges():
+    ref = [ev(1.0, 2.0)]
+    assert event_scores([ev(1.25, 2.0)], ref, CLASSES, onset_tolerance=0.25)["f1"] == 1.0  # exactly on the edge
+    assert event_scores([ev(0.75, 2.0)], ref, CLASSES, onset_tolerance=0.25)["f1"] == 1.0
+    assert event_scores([ev(1.2, 2.0)], ref, CLASSES, onset_tolerance=0.2)["f1"] == 1.0  # 1.2 - 1.0 = 0.19999...
+    assert event_scores([ev(1.0 + 0.2 + 1e-6, 2.0)], ref, CLASSES, onset_tolerance=0.2)["f1"] == 0.0
+    # offsets are ignored unless an offset tolerance is given
+    assert event_scores([ev(1.0, 5.0)], ref, CLASSES)["f1"] == 1.0
+    assert event_scores([ev(1.0, 2.5)], ref, CLASSES, offset_tolerance=0.5)["f1"] == 1.0
+    assert event_scores([ev(1.0, 2.5 + 1e-6)], ref, CLASSES, offset_tolerance=0.5)["f1"] == 0.0
+    assert event_scores([ev(1.0, 2.0, "dog")], ref, CLASSES)["f1"] == 0.0  # label must agree
+
+
+def test_event_scores_hand_computed_split_event_and_max_matching():
+    ref = [ev(0.0, 1.0), ev(2.0, 3.0), ev(0.5, 1.5, "dog")]
+    # the first speech event split in two by a flicker; the second found; the dog missed; a bell false alarm
+    est = [ev(0.05, 0.5), ev(0.55, 1.0), ev(2.1, 3.0), ev(4.0, 4.5, "bell")]
+    s = event_scores(est, ref, CLASSES, onset_tolerance=0.2)
+    assert (s["tp"], s["fp"], s["fn"]) == (2, 2, 1)
+    assert s["f1"] == pytest.approx(4 / 7)
+    assert s["per_class"]["speech"]["f1"] == pytest.approx(4 / 5)
+    assert s["per_class"]["dog"]["recall"] == 0.0 and s["per_class"]["bell"]["precision"] == 0.0
+    # greedy matching (first estimate to the closest reference) would find 1; the maximum is 2
+    ref2 = [ev(1.0, 1.1), ev(1.3, 1.4)]
+    est2 = [ev(1.15, 1.2), ev(0.9, 1.0)]
+    assert event_scores(est2, ref2, CLASSES, onset_tolerance=0.2)["tp"] == 2
+
+
+def test_event_scores_empty_cases_and_errors():
+    ref = [ev(1.0, 2.0)]
+    assert event_scores([], ref, CLASSES)["f1"] == 0.0
+    assert event_scores([], ref, CLASSES)["recall"] == 0.0
+    assert event_scores(ref, [], CLASSES)["precision"] == 0.0
+    assert event_scores([], [], CLASSES)["f1"] == 1.0
+    with pytest.raises(ValueError, match=r"estimated: event 0: unknown label 'cat'"):
+        event_scores([ev(0, 1, "cat")], ref, CLASSES)
+    with pytest.raises(ValueError, match=r"onset_tolerance must be a non-negative number"):
+        event_scores([], ref, CLASSES, onset_tolerance=-0.1)
+
+
+def test_event_scores_over_clips_matches_within_clips_and_adds_counts():
+    ref = [[ev(1.0, 2.0)], [ev(0.0, 1.0), ev(3.0, 4.0, "dog")]]
+    est = [[ev(1.1, 2.0), ev(3.0, 3.5, "dog")], [ev(1.0, 1.5)]]  # clip 2's dog estimate sits in clip 1: no match
+    s = event_scores_over_clips(est, ref, CLASSES, onset_tolerance=0.2)
+    assert (s["tp"], s["fp"], s["fn"]) == (1, 2, 2)
+    assert s["per_class"]["dog"]["tp"] == 0 and s["per_class"]["speech"]["fp"] == 1
+    assert s["f1"] == pytest.approx(2 / 6)
+    with pytest.raises(ValueError, match=r"2 clips of estimated events but 1"):
+        event_scores_over_clips(est, ref[:1], CLASSES)
+
+
+def test_activity_event_f1_turns_runs_into_events():
+    classes, hop = ["a"], 0.1
+    truth = [[{"onset": 1.0, "offset": 3.0, "label": "a"}], [{"onset": 0.5, "offset": 1.5, "label": "a"}]]
+    probs = torch.stack([events_to_frame_labels(e, 40, hop, classes) for e in truth])  # (2, 40, 1)
+    assert activity_event_f1(probs >= 0.5, truth, hop, classes) == 1.0
+    flicker = probs.clone()
+    flicker[0, 20] = 0.0                                # one dropped frame splits the first event in two
+    # 3 estimated events for 2 references: both found (the split's first half keeps the onset), 1 false alarm
+    assert math.isclose(activity_event_f1(flicker >= 0.5, truth, hop, classes), 2 * 2 / (2 * 2 + 1 + 0))
+    with pytest.raises(ValueError, match=r"active must have shape \(clips, frames, classes\), got \(40, 1\)"):
+        activity_event_f1(probs[0] >= 0.5, truth[:1], hop, classes)
+
+
+# ----------------------------------------------------------------------------
+# Diarization-style error rate
+
+
+def test_der_hand_computed():
+    # frames:         0       1       2       3       4       5
+    ref = torch.tensor([[1, 0], [1, 0], [1, 1], [0, 1], [0, 0], [0, 1]])
+    est = torch.tensor([[1, 0], [0, 1], [1, 0], [0, 1], [1, 0], [0, 0]])
+    # f0 ok; f1 confusion 1; f2 missed 1; f3 ok; f4 false alarm 1; f5 missed 1; speech = 1+1+2+1+0+1 = 6
+    d = diarization_error_rate(est, ref)
+    assert (d["missed"], d["false_alarm"], d["confusion"], d["speech"]) == (2, 1, 1, 6)
+    assert d["der"] == pytest.approx(4 / 6)
+    assert diarization_error_rate(ref, ref)["der"] == 0.0
+
+
+def test_der_optimal_mapping_and_empty_reference():
+    ref = torch.tensor([[1, 0], [1, 0], [0, 1], [0, 1]])
+    swapped = ref.flip(1)
+    assert diarization_error_rate(swapped, ref)["der"] == 1.0  # all confusion when ids are fixed
+    assert diarization_error_rate(swapped, ref)["confusion"] == 4
+    assert diarization_error_rate(swapped, ref, optimal_mapping=True)["der"] == 0.0
+    none = torch.zeros(4, 2)
+    assert diarization_error_rate(none, none)["der"] == 0.0
+    assert diarization_error_rate(ref, none)["der"] == math.inf
+    assert diarization_error_rate(none, ref)["der"] == 1.0  # all missed

@@ -1,4 +1,4 @@
-"""fit / evaluate / predict / save-load on a tiny classifier that follows the course convention.
+"""fit / evaluate / predict / save-load on a tiny classifier that follows the course contract.
 
 The data are synthetic tones (three pitches), so this runs in a few seconds and
 does not depend on course_utils.data.
@@ -13,31 +13,34 @@ import soundfile as sf
 import torch
 from torch import nn
 
+from course_utils.checkpoints import CLASSIFIERS, load_classifier, register_classifier, save_classifier
 from course_utils.env import seed_everything
-from course_utils.train import (CLASSIFIERS, History, check_classifier, evaluate, fit, forward_classifier,
-                                load_classifier, model_device, predict, register_classifier, save_classifier)
+from course_utils.inference import predict
+from course_utils.models.base import Classifier, check_classifier, model_device, resolve_config
+from course_utils.train import History, evaluate, fit
 
 SR, S = 8000, 800  # 0.1 s clips
 
 
 @register_classifier
-class TinyToneClassifier(nn.Module):
+class TinyToneClassifier(Classifier):
     """|FFT| pooled to 32 bands -> log -> linear: enough to tell tones apart."""
 
-    def __init__(self, labels, sample_rate=SR, num_samples=S, bands=32):
-        super().__init__()
-        self.labels, self.sample_rate, self.num_samples, self.bands = list(labels), sample_rate, num_samples, bands
-        self.norm = nn.LayerNorm(bands)
-        self.head = nn.Linear(bands, len(labels))
+    def __init__(self, labels, config=None, *, sample_rate=SR, num_samples=S, multi_label=False):
+        super().__init__(labels, sample_rate=sample_rate, num_samples=num_samples, multi_label=multi_label)
+        self.config = resolve_config(config, {"bands": 32}, "TinyToneClassifier")
+        self.norm = nn.LayerNorm(self.config["bands"])
+        self.head = nn.Linear(self.config["bands"], len(self.labels))
         self.seen_lengths = None
 
     def get_config(self):
-        return {"labels": self.labels, "sample_rate": self.sample_rate, "num_samples": self.num_samples, "bands": self.bands}
+        return {"labels": self.labels, "config": self.config, "sample_rate": self.sample_rate,
+                "num_samples": self.num_samples, "multi_label": self.multi_label}
 
     def forward(self, waveforms, lengths=None):  # (B, S) -> (B, C)
         self.seen_lengths = lengths
         spectrum = torch.fft.rfft(waveforms).abs()  # (B, S//2+1)
-        bands = nn.functional.adaptive_avg_pool1d(spectrum[:, None], self.bands)[:, 0]  # (B, bands)
+        bands = nn.functional.adaptive_avg_pool1d(spectrum[:, None], self.config["bands"])[:, 0]  # (B, bands)
         return self.head(self.norm(torch.log1p(bands)))
 
 
@@ -53,9 +56,9 @@ def tones(n, seed, freqs=(500.0, 1200.0, 2500.0)):
     return x.float(), lengths, labels
 
 
-def new_model():
+def new_model(multi_label=False):
     seed_everything(0)
-    return TinyToneClassifier(["low", "mid", "high"])
+    return TinyToneClassifier(["low", "mid", "high"], multi_label=multi_label)
 
 
 @pytest.fixture(scope="module")
@@ -121,7 +124,7 @@ def test_fit_rejects_bad_arguments(data):
     m = new_model()
     with pytest.raises(ValueError, match=r"waveforms must be \(batch, samples\), got shape \(96,\)"):
         fit(m, (xtr[:, 0], ytr), None, epochs=1, device="cpu")
-    with pytest.raises(ValueError, match="label 7 out of range for a model with 3 classes"):
+    with pytest.raises(ValueError, match="target 7 out of range for a model with 3 classes"):
         fit(m, (xtr, torch.full_like(ytr, 7)), None, epochs=1, device="cpu")
     with pytest.raises(ValueError, match="NaN"):
         fit(m, (torch.full_like(xtr, float("nan")), ytr), None, epochs=1, device="cpu")
@@ -131,9 +134,13 @@ def test_fit_rejects_bad_arguments(data):
         fit(m, (xtr, ytr), None, epochs=1, patience=2, device="cpu")
     with pytest.raises(ValueError, match="monitor must be"):
         fit(m, (xtr, ytr), (xva, yva), epochs=1, monitor="f1", device="cpu")
-    with pytest.raises(TypeError, match="missing attribute"):
+    with pytest.raises(TypeError, match="does not follow the course classifier contract"):
         fit(nn.Linear(S, 3), (xtr, ytr), None, epochs=1, device="cpu")
-    with pytest.raises(TypeError, match=r"\(waveforms, labels\)"):
+    with pytest.raises(ValueError, match=r"multi-hot targets need a model built with multi_label=True"):
+        fit(m, (xtr, nn.functional.one_hot(ytr, 3).float()), None, epochs=1, device="cpu")
+    with pytest.raises(ValueError, match="seed must be a non-negative int"):
+        fit(m, (xtr, ytr), None, epochs=1, seed=-1, device="cpu")
+    with pytest.raises(TypeError, match=r"\(waveforms, targets\)"):
         fit(m, xtr, None, epochs=1, device="cpu")
 
 
@@ -160,7 +167,7 @@ def test_predict_save_load_round_trip(tmp_path, data):
     folder = save_classifier(model, tmp_path / "ckpt")
     meta = json.loads((folder / "classifier.json").read_text())
     assert meta["class"] == "TinyToneClassifier" and meta["labels"] == ["low", "mid", "high"]
-    assert meta["features"] == {"sample_rate": SR, "num_samples": S}
+    assert (meta["sample_rate"], meta["num_samples"], meta["layout"]) == (SR, S, "course")
     assert not list(folder.glob("*.tmp"))  # atomic writes leave nothing behind
     fresh = load_classifier(folder)
     assert type(fresh) is TinyToneClassifier and fresh is not model and not fresh.training
@@ -216,7 +223,7 @@ def test_bad_checkpoints(tmp_path, data):
     (folder / "classifier.json").write_text(json.dumps({**meta, "class": "os.system"}))
     with pytest.raises(ValueError, match="unknown model class 'os.system'"):
         load_classifier(folder)
-    (folder / "classifier.json").write_text(json.dumps({**meta, "config": {**meta["config"], "bands": 16}}))
+    (folder / "classifier.json").write_text(json.dumps({**meta, "config": {**meta["config"], "config": {"bands": 16}}}))
     with pytest.raises(ValueError, match="does not fit TinyToneClassifier"):
         load_classifier(folder)
     (folder / "classifier.json").write_text(json.dumps(meta))
@@ -231,26 +238,67 @@ def test_bad_checkpoints(tmp_path, data):
         save_classifier(Unregistered(["a", "b"]), tmp_path / "x")
     with pytest.raises(TypeError, match="get_config"):
         register_classifier(type("NoConfig", (nn.Module,), {}))
+    (folder / "classifier.json").write_text(json.dumps({**meta, "config": None}))
+    with pytest.raises(ValueError, match="no \"config\" object"):
+        load_classifier(folder)
     assert CLASSIFIERS["TinyToneClassifier"] is TinyToneClassifier
 
 
-def test_classifier_helpers_check_call_and_locate_a_model():
-    class TakesLengths(nn.Module):
-        sample_rate, num_samples, labels = SR, S, ["a", "b"]
-
+def test_classifier_helpers_check_and_locate_a_model():
+    class Follows(Classifier):
         def forward(self, waveforms, lengths=None):
-            return torch.stack([waveforms.sum(1), lengths.float() if lengths is not None else -waveforms.sum(1)], 1)
-
-    class NoLengths(nn.Module):
-        def forward(self, waveforms):
             return waveforms[:, :2]
 
-    x, n = torch.ones(3, S), torch.tensor([S, 5, 1])
-    assert forward_classifier(TakesLengths(), x, n)[:, 1].tolist() == [S, 5, 1]   # lengths handed over
-    assert torch.equal(forward_classifier(NoLengths(), x, n), x[:, :2])          # ...only when accepted
-    check_classifier(TakesLengths())
-    with pytest.raises(TypeError, match=r"missing attribute\(s\) \['sample_rate', 'num_samples', 'labels'\]"):
-        check_classifier(NoLengths())
+    class Frames(Follows):
+        frame_level = True
+
+    model = Follows(["a", "b"], sample_rate=SR, num_samples=S)
+    check_classifier(model)
+    check_classifier(Frames(["a", "b"], sample_rate=SR, num_samples=S))
+    with pytest.raises(TypeError, match="one label per frame"):
+        check_classifier(Frames(["a", "b"], sample_rate=SR, num_samples=S), clip_level=True)
+    with pytest.raises(TypeError, match=r"missing \['labels', 'sample_rate', 'num_samples', 'multi_label'"):
+        check_classifier(nn.Linear(2, 2))
     with pytest.raises(TypeError, match="must be a torch.nn.Module"):
         check_classifier("model.safetensors")
-    assert model_device(NoLengths()) == torch.device("cpu") == model_device(nn.Linear(2, 2))
+    assert model_device(model) == torch.device("cpu") == model_device(nn.Linear(2, 2))
+
+
+def test_multi_label_fit_evaluate_and_predict_use_the_sigmoid(data):
+    """A multi-label model trains on multi-hot targets with BCE and is scored per class."""
+    (xtr, ltr, ytr), (xva, lva, yva), (xte, lte, yte) = data
+    hot = [nn.functional.one_hot(y, 3).float() for y in (ytr, yva, yte)]
+    model = new_model(multi_label=True)
+    fit(model, (xtr, ltr, hot[0]), (xva, lva, hot[1]), epochs=8, lr=3e-2, batch_size=16, device="cpu")
+    scores = evaluate(model, (xte, lte, hot[2]))
+    assert scores["predictions"].shape == (48, 3) and scores["confusion"] is None
+    assert scores["accuracy"] >= 0.8 and scores["macro_f1"] >= 0.8
+    with torch.no_grad():
+        logits = model(xte, lte)
+    torch.testing.assert_close(scores["probabilities"], logits.sigmoid())
+    assert scores["loss"] == pytest.approx(nn.functional.binary_cross_entropy_with_logits(logits, hot[2]).item(), rel=1e-5)
+    probs = predict(model, xte[0, : lte[0]])
+    assert probs.shape == (3,) and not torch.allclose(probs.sum(), torch.tensor(1.0))  # independent sigmoids
+    with pytest.raises(ValueError, match=r"multi-hot targets \(N, 3\)"):
+        evaluate(model, (xte, yte))
+
+
+def test_numpy_float64_inputs_and_nan_logits_are_handled(data):
+    (xtr, ltr, ytr), _, (xte, lte, yte) = data
+    model = new_model()
+    h = fit(model, (xtr.double().numpy(), ytr.int().numpy()), None, epochs=1, device="cpu")  # numpy's defaults
+    assert len(h) == 1
+    assert evaluate(model, (xte.numpy().astype(np.float64), yte.numpy()))["accuracy"] >= 0.0
+    with torch.no_grad():
+        model.head.weight.fill_(float("nan"))
+    with pytest.raises(ValueError, match="NaN or Inf logits"):
+        evaluate(model, (xte, yte))
+
+
+def test_single_label_loss_takes_indices_or_distributions_but_not_multi_hot():
+    model = new_model()
+    logits = torch.randn(2, 3)
+    soft = torch.tensor([[0.7, 0.3, 0.0], [0.0, 0.5, 0.5]])  # mixup-style soft targets
+    torch.testing.assert_close(model.loss(logits, soft), nn.functional.cross_entropy(logits, soft))
+    with pytest.raises(ValueError, match="multi-hot targets need multi_label=True"):
+        model.loss(logits, torch.tensor([[1.0, 0.0, 1.0], [0.0, 0.0, 0.0]]))

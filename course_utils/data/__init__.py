@@ -2,13 +2,17 @@
 
     >>> from course_utils.data import make_clip_dataset, clip_tensors, CLIP_CLASSES
     >>> ds = make_clip_dataset()                        # DatasetDict: train / validation / test
-    >>> waves, lengths, labels = clip_tensors(ds["train"])   # (N, 16000), (N,), (N,)
+    >>> waves, lengths, targets = clip_tensors(ds["train"])  # (N, S), (N,), (N,): S = the longest clip
     >>> waves, events = scene_tensors(make_scene_dataset()["train"])  # (N, 80000), N lists of events
 
 Modules: `synth` (the DSP), `clips` (ten clip classes), `scenes` (long
 recordings with timed events and two speakers), `cache` (WAV + metadata
 folders that `datasets.load_dataset("audiofolder")` reads), `hub` (ESC-50 and
 Speech Commands for learners who are online), `tables` (arrays <-> Arrow).
+Dependencies point one way: `tables` and `synth` know nothing of the clip
+set; `clips` and `scenes` build on them; `cache` on all of them. The
+average-spectrum baseline, which uses features and a classifier, is
+`course_utils.baseline`.
 """
 
 from .clips import (CLIP_CLASSES, CLIP_DESCRIPTIONS, CLIP_SECONDS, GENERATOR_VERSION, MIN_SAMPLE_RATE,

@@ -35,6 +35,8 @@ from .clips import GENERATOR_VERSION, make_clip_dataset
 from .scenes import make_scene_dataset
 from .tables import build_dataset
 
+__all__ = ["INFO_FILE", "save_audiofolder", "load_audiofolder", "clip_folder", "scene_folder"]
+
 INFO_FILE = "dataset.json"
 
 

@@ -28,6 +28,11 @@ from ..audio import check_sample_rate
 from . import synth
 from .tables import build_dataset
 
+__all__ = ["GENERATOR_VERSION", "CLIP_SECONDS", "MIN_CLIP_SECONDS", "MIN_SAMPLE_RATE", "SPLITS", "SPLIT_FRACTIONS",
+           "CLIP_CLASSES", "PITCH_PAIRS", "ORDER_PAIRS", "CLIP_DESCRIPTIONS", "check_clip_args",
+           "check_generator_rate", "horn", "chirp", "bell", "ding_dong", "vowel", "VOWEL_A", "VOWEL_I", "wind",
+           "rain", "RECIPES", "make_clip", "split_sizes", "make_clip_dataset"]
+
 GENERATOR_VERSION = "1"  # bump when any recipe changes: cached folders are then rebuilt
 CLIP_SECONDS = 1.0
 MIN_CLIP_SECONDS = 0.4

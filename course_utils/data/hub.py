@@ -36,6 +36,10 @@ from datasets import ClassLabel, DatasetDict, Features, Value
 from ..audio import check_sample_rate, resample
 from .tables import build_dataset
 
+__all__ = ["ESC50_REPO", "ESC50_PATTERN", "SPEECH_COMMANDS_REPO", "SPEECH_COMMANDS_REVISION",
+           "SPEECH_COMMANDS_CONFIG", "HubUnavailableError", "download_parquet", "decode_audio_column", "load_esc50",
+           "load_speech_commands"]
+
 ESC50_REPO = "ashraq/esc50"
 ESC50_PATTERN = "data/*.parquet"
 SPEECH_COMMANDS_REPO = "google/speech_commands"

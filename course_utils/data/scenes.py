@@ -30,6 +30,9 @@ from . import synth
 from .clips import check_clip_args, check_generator_rate, ding_dong, split_sizes
 from .tables import build_dataset
 
+__all__ = ["SCENE_CLASSES", "SPEAKER_CLASSES", "SPEAKERS", "VOWEL_FORMANTS", "utterance", "knock", "alarm",
+           "event_sound", "make_scene", "make_scene_dataset"]
+
 SCENE_CLASSES = ["speaker_a", "speaker_b", "knock", "doorbell", "alarm"]
 SPEAKER_CLASSES = ["speaker_a", "speaker_b"]
 SPEAKERS = {"speaker_a": {"f0_hz": 110.0, "tract": 1.0}, "speaker_b": {"f0_hz": 210.0, "tract": 1.18}}

@@ -21,6 +21,10 @@ import numpy as np
 from scipy.fft import irfft, next_fast_len, rfft
 from scipy.signal import fftconvolve, lfilter
 
+__all__ = ["TWO_PI", "phase_from_frequency", "harmonic_stack", "exp_chirp", "attack_release", "decay_length",
+           "colored_noise", "resonator_coefficients", "resonate", "formant_filter", "lip_radiation", "glottal_source",
+           "reverb", "rms", "db_to_amplitude"]
+
 TWO_PI = 2.0 * np.pi
 
 

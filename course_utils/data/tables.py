@@ -21,6 +21,9 @@ from datasets.table import InMemoryTable
 
 from ..audio import check_sample_rate
 
+__all__ = ["AUDIO_FEATURE", "audio_array", "build_dataset", "clip_tensors", "per_class_subset", "select_classes",
+           "scene_tensors"]
+
 AUDIO_FEATURE = {"array": List(Value("float32")), "sampling_rate": Value("int32")}
 
 
@@ -68,46 +71,49 @@ def _split_audio(split: Dataset, caller: str, columns: tuple[str, ...]) -> tuple
 
 
 def clip_tensors(split: Dataset, num_samples: int | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """The tensors a model trains on: `(waveforms (N, S), lengths (N,), labels (N,))`.
+    """The tensors a model trains on: `(waveforms (N, S), lengths (N,), targets (N,))`.
 
-    Each clip is zero-padded at the end (or cut) to `num_samples`; the default
-    is `CLIP_SECONDS` (1 s) at the split's sampling rate. `lengths` are the
-    true lengths before padding, capped at `num_samples`, for masking.
+    Every clip is zero-padded at the end to S samples, and `lengths` keeps
+    its true length, for masking. S is `num_samples`, or by default the
+    longest clip of the split, so no clip loses a sample: a split of 5-s clips
+    gives S = 5 s. A `num_samples` shorter than a clip cuts that clip (its
+    length is then capped at `num_samples`): cropping is always asked for.
+    `targets` are the `label` column's class indices.
     Reads the Arrow buffers directly: no per-clip Python work.
     """
-    table, audio, sample_rate = _split_audio(split, "clip_tensors", ("label",))
-    if num_samples is None:
-        from .clips import CLIP_SECONDS
-
-        num_samples = int(round(CLIP_SECONDS * sample_rate))
-    if not isinstance(num_samples, (int, np.integer)) or num_samples <= 0:
-        raise ValueError(f"num_samples must be a positive int, got {num_samples!r}")
+    table, audio, _ = _split_audio(split, "clip_tensors", ("label",))
     arrays = audio.field("array")
     offsets = arrays.offsets.to_numpy()                        # (N + 1,)
+    if num_samples is None:
+        num_samples = int(np.diff(offsets).max())              # the longest clip
+        if num_samples == 0:
+            raise ValueError("every clip in the split is empty (0 samples): there is nothing to pad")
+    if isinstance(num_samples, bool) or not isinstance(num_samples, (int, np.integer)) or num_samples <= 0:
+        raise ValueError(f"num_samples must be a positive int (or None: the longest clip), got {num_samples!r}")
     values = arrays.values.to_numpy(zero_copy_only=False)      # (total samples,)
     lengths = np.minimum(np.diff(offsets), num_samples)        # (N,)
     waves = np.zeros((lengths.shape[0], num_samples), dtype=np.float32)  # (N, S), zero padding
     for i, (start, length) in enumerate(zip(offsets[:-1], lengths)):
         waves[i, :length] = values[start:start + length]
-    labels = table.column("label").to_numpy()
+    targets = table.column("label").to_numpy()
     return (torch.from_numpy(waves), torch.from_numpy(lengths.astype(np.int64)),
-            torch.from_numpy(labels.astype(np.int64)))
+            torch.from_numpy(targets.astype(np.int64)))
 
 
 def per_class_subset(part: tuple, k: int, class_names: list[str] | None = None) -> tuple:
     """The first `k` examples of every class (in the split's order): a stratified, nested subset.
 
-    `part` ends with the labels, e.g. `(waveforms, lengths, labels)`. Nested: the
-    clips used for k=5 are among those for k=20, so a learning curve measures more
-    data, not different data. Raises ValueError when a class has fewer than `k`
-    (named by `class_names[label]` when given).
+    `part` ends with the targets (class indices), e.g. `(waveforms, lengths, targets)`.
+    Nested: the clips used for k=5 are among those for k=20, so a learning curve
+    measures more data, not different data. Raises ValueError when a class has
+    fewer than `k` (named by `class_names[target]` when given).
     """
     if isinstance(k, bool) or not isinstance(k, int) or k < 1:
         raise ValueError(f"k (examples per class) must be a positive int, got {k!r}")
-    labels = part[-1]
+    targets = part[-1]
     keep = []
-    for c in labels.unique().tolist():
-        idx = (labels == c).nonzero().flatten()
+    for c in targets.unique().tolist():
+        idx = (targets == c).nonzero().flatten()
         if idx.numel() < k:
             name = repr(class_names[c]) if class_names is not None else c
             raise ValueError(f"class {name} has only {idx.numel()} examples, fewer than k={k}; "
@@ -117,22 +123,19 @@ def per_class_subset(part: tuple, k: int, class_names: list[str] | None = None) 
     return tuple(t[keep] for t in part)
 
 
-def select_classes(tensors: tuple[torch.Tensor, ...], classes: list[str], *, all_classes: list[str] | None = None,
+def select_classes(tensors: tuple[torch.Tensor, ...], classes: list[str], *, all_classes: list[str],
                    per_class: int | None = None) -> tuple[torch.Tensor, ...]:
-    """The rows of `tensors` whose class is one of `classes`, labels renumbered 0..len(classes)-1.
+    """The rows of `tensors` whose class is one of `classes`, targets renumbered 0..len(classes)-1.
 
-    `tensors` ends with the labels, indices into `all_classes` (default
-    `CLIP_CLASSES`): `clip_tensors`'s `(waveforms, lengths, labels)` or just
-    `(waveforms, labels)`. Rows keep their order. `per_class` keeps only the
-    first `per_class` rows of each class (`per_class_subset`): a small, fixed
-    training set for a few-shot experiment. The new label of a row is the
-    position of its class in `classes`, so a model trained on the result names
-    its outputs `classes`.
+    `tensors` ends with the targets, indices into `all_classes` (the class
+    names of the split they came from, e.g. `ds["train"].features["label"].names`,
+    or `CLIP_CLASSES` for the full clip set): `clip_tensors`'s
+    `(waveforms, lengths, targets)` or just `(waveforms, targets)`. Rows keep
+    their order. `per_class` keeps only the first `per_class` rows of each
+    class (`per_class_subset`): a small, fixed training set for a few-shot
+    experiment. The new target of a row is the position of its class in
+    `classes`, so a model trained on the result names its outputs `classes`.
     """
-    if all_classes is None:
-        from .clips import CLIP_CLASSES
-
-        all_classes = CLIP_CLASSES
     if isinstance(classes, str):
         raise ValueError(f"classes must be a list of class names, got the string {classes!r}; "
                          f"for one class write [{classes!r}]")
@@ -140,11 +143,11 @@ def select_classes(tensors: tuple[torch.Tensor, ...], classes: list[str], *, all
     if unknown or len(set(classes)) != len(classes) or not classes:
         raise ValueError(f"classes must be distinct names from {list(all_classes)}; got {list(classes)}"
                          + (f" (unknown: {unknown})" if unknown else ""))
-    *rest, labels = tensors
-    ids = torch.tensor([list(all_classes).index(c) for c in classes], device=labels.device)  # (K,) old labels
-    hit = labels[:, None] == ids                                          # (N, K) one True per kept row
+    *rest, targets = tensors
+    ids = torch.tensor([list(all_classes).index(c) for c in classes], device=targets.device)  # (K,) old targets
+    hit = targets[:, None] == ids                                         # (N, K) one True per kept row
     keep = hit.any(dim=1)                                                 # (N,)
-    selected = (*(t[keep] for t in rest), hit[keep].int().argmax(dim=1))  # new label: position in `classes`
+    selected = (*(t[keep] for t in rest), hit[keep].int().argmax(dim=1))  # new target: position in `classes`
     return selected if per_class is None else per_class_subset(selected, per_class, list(classes))
 
 

@@ -15,7 +15,7 @@ so the pretrained AudioSet checkpoint runs through this code unchanged.
       -> N pre-norm encoder blocks           x + attn(LN(x)); x + mlp(LN(x))
       -> final LayerNorm
       -> pooled = mean of the two special tokens      (B, D)
-      -> head: LayerNorm + Linear            (B, n_classes) logits
+      -> head: LayerNorm + Linear            (B, num_classes) logits
       -> softmax (one label per clip) or sigmoid (several labels may be on at once)
 
 Patches overlap: a 16x16 window moved by 10 bins in frequency and 10 frames in
@@ -34,23 +34,27 @@ The names of the pieces follow nanoGPT (`ln_1`, `attn`, `mlp`, `ln_f`);
 
 from __future__ import annotations
 
-import contextlib
 import math
 import os
 import re
-import statistics
-import sys
-import time
 from dataclasses import dataclass
-from typing import Callable
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 from transformers import ASTConfig
 
-from course_utils.features import AST_MEAN, AST_STD, ASTFeatures
-from course_utils.train import register_classifier
+from course_utils.checkpoints import check_model_type, quiet_transformers, read_course_meta, register_classifier
+from course_utils.fast_features import ASTFeatures
+from course_utils.features import AST_MEAN, AST_STD
+from course_utils.models.base import Classifier
+
+__all__ = ["ACTIVATIONS", "ARCH_FIELDS", "AST", "ASTClassifier", "ASTEncoding", "Block", "MLP", "MULTI_LABEL",
+           "PatchEmbedding", "SINGLE_LABEL", "SelfAttention", "adapt_position_embeddings", "attention_rollout",
+           "check_config", "from_pretrained", "from_transformers", "from_transformers_state_dict", "num_patches",
+           "patch_grid", "rollout_map", "tiny_ast_config", "to_transformers", "to_transformers_state_dict",
+           "transformers_key_map"]
 
 SINGLE_LABEL, MULTI_LABEL = "single_label_classification", "multi_label_classification"
 
@@ -224,13 +228,12 @@ class ASTEncoding:
 
 
 class AST(nn.Module):
-    """Audio Spectrogram Transformer: fbank `(batch, frames, mel_bins)` -> logits `(batch, num_labels)`.
+    """Audio Spectrogram Transformer: fbank `(batch, frames, mel_bins)` -> logits `(batch, num_classes)`.
 
     Built from a `transformers.ASTConfig`; `config.max_length` and
     `config.num_mel_bins` fix the input size (the position embeddings have one
-    row per patch). `config.problem_type == "multi_label_classification"`
-    switches `probabilities` and `loss` from softmax/cross-entropy to
-    sigmoid/binary cross-entropy.
+    row per patch). This is the network alone; `ASTClassifier` puts the fbank
+    front-end in front of it and follows the course classifier contract.
     """
 
     def __init__(self, config: ASTConfig):
@@ -292,26 +295,11 @@ class AST(nn.Module):
         return ASTEncoding(x, pooled, hidden_states, attentions)
 
     def forward(self, fbank: torch.Tensor, return_attentions: bool = False):
-        """Logits (B, num_labels); with `return_attentions=True`, `(logits, attentions)` where
+        """Logits (B, num_classes); with `return_attentions=True`, `(logits, attentions)` where
         attentions is a list with one (B, heads, N, N) tensor per block."""
         out = self.encode(fbank, return_attentions, return_hidden_states=False)  # nothing kept that is not needed
-        logits = self.head(self.head_norm(out.pooled))  # (B, num_labels)
+        logits = self.head(self.head_norm(out.pooled))  # (B, num_classes)
         return (logits, out.attentions) if return_attentions else logits
-
-    # -- single-label or multi-label --------------------------------------------------------
-
-    @property
-    def multi_label(self) -> bool:
-        return self.config.problem_type == MULTI_LABEL
-
-    def probabilities(self, logits: torch.Tensor) -> torch.Tensor:
-        """softmax over classes (exactly one label per clip) or an independent sigmoid per class
-        (AudioSet: speech *and* music *and* a dog may all be present)."""
-        return logits.sigmoid() if self.multi_label else logits.softmax(dim=-1)
-
-    def loss(self, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-        """Cross-entropy on class indices (B,), or binary cross-entropy on multi-hot targets (B, C)."""
-        return classification_loss(logits, labels, self.multi_label)
 
     # -- input checks and resizing -----------------------------------------------------------
 
@@ -340,30 +328,6 @@ class AST(nn.Module):
         self.pos_embed = nn.Parameter(pos)
         self.config, self.grid = new_config, new_grid
         return self
-
-    def replace_head(self, num_labels: int, problem_type: str | None = None) -> "AST":
-        """A new, randomly initialised Linear for `num_labels` classes (fine-tuning on new labels)."""
-        if num_labels < 1:
-            raise ValueError(f"num_labels must be >= 1, got {num_labels}")
-        self.head = nn.Linear(self.config.hidden_size, num_labels).to(self.head.weight.device)
-        nn.init.trunc_normal_(self.head.weight, std=self.config.initializer_range)
-        nn.init.zeros_(self.head.bias)
-        self.config.num_labels = num_labels
-        self.config.problem_type = problem_type
-        return self
-
-
-def classification_loss(logits: torch.Tensor, labels: torch.Tensor, multi_label: bool = False) -> torch.Tensor:
-    """The loss that matches the output activation: softmax <-> cross-entropy, sigmoid <-> BCE."""
-    if multi_label:
-        if labels.shape != logits.shape:
-            raise ValueError(f"multi-label targets must be multi-hot with the logits' shape {tuple(logits.shape)}, "
-                             f"got {tuple(labels.shape)}")
-        return F.binary_cross_entropy_with_logits(logits, labels.to(logits.dtype))
-    if labels.ndim != 1 or labels.is_floating_point():
-        raise ValueError(f"single-label targets must be class indices of shape (batch,), got "
-                         f"{tuple(labels.shape)} {labels.dtype}; multi-hot targets need multi_label=True")
-    return F.cross_entropy(logits, labels)
 
 
 # ----------------------------------------------------------------------------
@@ -516,15 +480,8 @@ def from_pretrained(name_or_path: str = "MIT/ast-finetuned-audioset-10-10-0.4593
     """
     from transformers import ASTForAudioClassification
 
-    from transformers.utils import logging as hf_logging
-
-    bars = hf_logging.is_progress_bar_enabled()
-    hf_logging.disable_progress_bar()  # no "Loading weights" bars in notebooks' stored outputs
-    try:
+    with quiet_transformers():
         hf = ASTForAudioClassification.from_pretrained(name_or_path, trust_remote_code=False, **kwargs)
-    finally:
-        if bars:
-            hf_logging.enable_progress_bar()
     model = from_transformers(hf).eval()
     if multi_label is not None:
         model.config.problem_type = MULTI_LABEL if multi_label else SINGLE_LABEL
@@ -561,119 +518,58 @@ def rollout_map(attentions: list[torch.Tensor], grid: tuple[int, int]) -> torch.
 
 
 # ----------------------------------------------------------------------------
-# What one forward pass costs
-
-
-@contextlib.contextmanager
-def _quiet_native_stderr():
-    """The profiler's C++ side logs "profiler_start/stop" straight to file descriptor 2; send those
-    lines to /dev/null while it runs (Python's own sys.stderr is untouched)."""
-    try:
-        sys.stderr.flush()
-        saved = os.dup(2)
-        null = os.open(os.devnull, os.O_WRONLY)
-    except (OSError, ValueError):  # no usable fd 2: nothing to silence
-        yield
-        return
-    try:
-        os.dup2(null, 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(null)
-
-
-def peak_memory_mib(fn: Callable[[], object], device: torch.device | str = "cpu") -> float:
-    """How much memory (MiB) `fn()` needs beyond what was allocated before it: the peak of live tensors.
-
-    On CUDA: torch.cuda.max_memory_allocated. On the CPU: the profiler records every op's own
-    allocations and frees; their running total, in time order, peaks at the answer.
-    """
-    device = torch.device(device)
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-        torch.cuda.reset_peak_memory_stats(device)
-        base = torch.cuda.memory_allocated(device)
-        fn()
-        torch.cuda.synchronize(device)
-        return (torch.cuda.max_memory_allocated(device) - base) / 2**20
-    from torch.profiler import ProfilerActivity, profile
-
-    with _quiet_native_stderr(), profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
-        fn()
-    live = peak = 0
-    for event in sorted(prof.events(), key=lambda e: e.time_range.start):
-        live += event.self_cpu_memory_usage
-        peak = max(peak, live)
-    return peak / 2**20
-
-
-def median_ms(fn: Callable[[], object], repeats: int = 5, device: torch.device | str = "cpu") -> float:
-    """Median wall time of `fn()` in milliseconds, after one warm-up call (CUDA synchronised)."""
-    device = torch.device(device)
-    sync = (lambda: torch.cuda.synchronize(device)) if device.type == "cuda" else (lambda: None)
-    fn()
-    times = []
-    for _ in range(repeats):
-        sync()
-        start = time.perf_counter()
-        fn()
-        sync()
-        times.append(1000 * (time.perf_counter() - start))
-    return statistics.median(times)
-
-
-# ----------------------------------------------------------------------------
 # The course classifier: waveforms in, logits out
 
 
 @register_classifier
-class ASTClassifier(nn.Module):
-    """waveforms (B, S) -> ASTFeatures (Kaldi fbank, normalised) -> AST -> logits (B, n_classes).
+class ASTClassifier(Classifier):
+    """waveforms (B, S) -> ASTFeatures (Kaldi fbank, normalised) -> AST -> logits (B, num_classes).
+
+    Follows the course classifier contract (course_utils.models).
 
     Args:
         labels: class names, in logit order.
         config: an ASTConfig, used as it is; or a dict of overrides of `tiny_ast_config`, whose
             max_length defaults to the number of fbank frames in one clip (98 for 1 s); or None
-            for the tiny config itself. num_labels and
-            problem_type are set from `labels` and `multi_label`.
+            for the tiny config itself. num_labels, id2label and problem_type are set from
+            `labels` and `multi_label`.
         sample_rate, num_samples: what the model expects (1 s at 16 kHz by default).
-        mean, std: fbank normalisation (AST's AudioSet statistics by default).
         multi_label: sigmoid + binary cross-entropy instead of softmax + cross-entropy.
+        mean, std: fbank normalisation (AST's AudioSet statistics by default; the features
+            are `(fbank - mean) / (2 * std)`, as ASTFeatureExtractor computes them).
     """
 
-    def __init__(self, labels: list[str], config: ASTConfig | dict | None = None, sample_rate: int = 16000,
-                 num_samples: int = 16000, mean: float = AST_MEAN, std: float = AST_STD,
-                 multi_label: bool = False):
-        super().__init__()
-        if len(labels) < 2 and not multi_label:
-            raise ValueError(f"a single-label classifier needs at least 2 labels, got {list(labels)}")
-        front = ASTFeatures(sample_rate)
-        if not isinstance(num_samples, int) or num_samples < front.frame_length:
+    def __init__(self, labels: list[str], config: ASTConfig | dict | None = None, *, sample_rate: int = 16000,
+                 num_samples: int = 16000, multi_label: bool = False, mean: float = AST_MEAN, std: float = AST_STD):
+        super().__init__(labels, sample_rate=sample_rate, num_samples=num_samples, multi_label=multi_label)
+        front = ASTFeatures(self.sample_rate)
+        if self.num_samples < front.frame_length:
             raise ValueError(f"num_samples={num_samples!r} is shorter than one {front.frame_length}-sample fbank frame")
-        if config is None:
-            config = tiny_ast_config(max_length=front.num_frames(num_samples))
-        elif isinstance(config, dict):  # overrides of the tiny config
-            config = tiny_ast_config(**{"max_length": front.num_frames(num_samples), **config})
+        if config is None or isinstance(config, dict):  # overrides of the tiny config
+            defaults = tiny_ast_config(max_length=front.num_frames(self.num_samples)).to_dict()
+            unknown = sorted(set(config or {}) - set(defaults))
+            if unknown:
+                raise ValueError(f"unknown ASTConfig setting(s) {unknown}: not fields of transformers.ASTConfig "
+                                 f"(the architecture's are {sorted(ARCH_FIELDS)})")
+            config = tiny_ast_config(**{"max_length": front.num_frames(self.num_samples), **(config or {})})
+        elif not isinstance(config, ASTConfig):
+            raise TypeError(f"config must be None, a dict of overrides or a transformers.ASTConfig, "
+                            f"got {type(config).__name__}")
         config = ASTConfig.from_dict(config.to_dict())  # a copy: we set labels on it
-        config.num_labels = len(labels)
-        config.id2label = dict(enumerate(labels))
-        config.label2id = {name: i for i, name in enumerate(labels)}
+        config.num_labels = self.num_classes
+        config.id2label = dict(enumerate(self.labels))
+        config.label2id = {name: i for i, name in enumerate(self.labels)}
         config.problem_type = MULTI_LABEL if multi_label else SINGLE_LABEL
-        self.labels, self.sample_rate, self.num_samples = list(labels), int(sample_rate), int(num_samples)
-        self.mean, self.std, self.multi_label = float(mean), float(std), bool(multi_label)
-        self.features = ASTFeatures(sample_rate=sample_rate, num_mel_bins=config.num_mel_bins,
+        self.mean, self.std = float(mean), float(std)
+        self.features = ASTFeatures(sample_rate=self.sample_rate, num_mel_bins=config.num_mel_bins,
                                     max_length=config.max_length, mean=mean, std=std)
         self.ast = AST(config)
 
     def forward(self, waveforms: torch.Tensor, lengths: torch.Tensor | None = None, return_attentions: bool = False):
-        """waveforms (B, S) [and their true lengths (B,)] -> logits (B, n_classes) [, attentions]."""
+        """waveforms (B, S) [and their true lengths (B,)] -> logits (B, num_classes) [, attentions]."""
+        lengths = self.check_waveforms(waveforms, lengths)
         fbank = self.features(waveforms, lengths)  # (B, max_length, num_mel_bins); frames past a clip's end = padding
-        return self.ast(fbank, return_attentions=return_attentions)  # (B, n_classes)
-
-    def probabilities(self, logits: torch.Tensor) -> torch.Tensor:
-        return self.ast.probabilities(logits)
+        return self.ast(fbank, return_attentions=return_attentions)  # (B, num_classes)
 
     def resize(self, num_samples: int, mode: str = "cut") -> "ASTClassifier":
         """Adapt the classifier, in place, to clips of `num_samples` (e.g. a 10 s AudioSet model to 1 s
@@ -689,25 +585,37 @@ class ASTClassifier(nn.Module):
         self.num_samples = num_samples
         return self
 
-    def loss(self, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-        """Pass as `fit(..., loss_fn=model.loss)` for multi-label training."""
-        return self.ast.loss(logits, labels)
+    # -- checkpoints: a transformers folder (course_utils.checkpoints) --------------------------
 
-    def get_config(self) -> dict:
-        return {"labels": self.labels, "config": {k: getattr(self.ast.config, k) for k in ARCH_FIELDS},
-                "sample_rate": self.sample_rate, "num_samples": self.num_samples, "mean": self.mean,
-                "std": self.std, "multi_label": self.multi_label}
+    def feature_extractor(self):
+        """The `transformers.ASTFeatureExtractor` that computes this model's input (for `pipeline`)."""
+        from transformers import ASTFeatureExtractor
 
-    def feature_config(self) -> dict:
-        return {"features": "ast_fbank", "num_mel_bins": self.ast.config.num_mel_bins,
-                "max_length": self.ast.config.max_length, "mean": self.mean, "std": self.std}
+        return ASTFeatureExtractor(sampling_rate=self.sample_rate, num_mel_bins=self.ast.config.num_mel_bins,
+                                   max_length=self.ast.config.max_length, mean=self.mean, std=self.std,
+                                   do_normalize=True)
+
+    def save_pretrained(self, directory: str | os.PathLike) -> None:
+        """Write `ASTForAudioClassification` + `ASTFeatureExtractor` files with `save_pretrained`."""
+        to_transformers(self.ast).save_pretrained(directory)
+        self.feature_extractor().save_pretrained(directory)
+
+    def course_settings(self) -> dict:
+        """What the transformers files do not hold (the clip length is in classifier.json itself)."""
+        return {}
 
     @classmethod
-    def from_pretrained(cls, name_or_path: str = "MIT/ast-finetuned-audioset-10-10-0.4593",
-                        num_samples: int | None = None, multi_label: bool | None = None) -> "ASTClassifier":
+    def from_pretrained(cls, name_or_path: str | os.PathLike = "MIT/ast-finetuned-audioset-10-10-0.4593",
+                        labels: list[str] | None = None, *, num_samples: int | None = None,
+                        multi_label: bool | None = None) -> "ASTClassifier":
         """A pretrained ASTForAudioClassification checkpoint (hub name or local folder) as a course
         classifier: labels from its config, fbank settings from its preprocessor_config.json when
-        there is one. `num_samples` defaults to the clip length that fills max_length frames."""
+        there is one. Pass `labels` to fine-tune on your own classes: the encoder keeps its
+        weights and a fresh head is made for them. `num_samples` defaults to the saved clip
+        length (a folder from `save_classifier`) or to the clip length that fills max_length
+        frames. The AudioSet models are multi-label but their config does not say so: pass
+        multi_label=True."""
+        check_model_type(name_or_path, "audio-spectrogram-transformer", cls.__name__)
         ast = from_pretrained(name_or_path)
         mean, std, sample_rate = AST_MEAN, AST_STD, 16000
         try:
@@ -721,14 +629,24 @@ class ASTClassifier(nn.Module):
                                  f"({ast.config.max_length}, {ast.config.num_mel_bins})")
         except OSError:  # no preprocessor_config.json: AST's defaults
             pass
+        meta = read_course_meta(name_or_path) if Path(name_or_path).is_dir() else None
         id2label = ast.config.id2label
-        labels = [id2label[i] for i in range(ast.config.num_labels)]
+        saved_labels = [id2label[i] for i in range(ast.config.num_labels)]
+        new_head = labels is not None and list(labels) != saved_labels
+        labels = saved_labels if labels is None else labels
         if multi_label is None:
-            multi_label = ast.config.problem_type == MULTI_LABEL
+            multi_label = ast.config.problem_type == MULTI_LABEL and not new_head
+        if num_samples is None and meta is not None:
+            num_samples = int(meta["num_samples"])
         if num_samples is None:
             front = ASTFeatures(sample_rate)
             num_samples = (ast.config.max_length - 1) * front.frame_shift + front.frame_length
         model = cls(labels, ast.config, sample_rate=sample_rate, num_samples=num_samples, mean=mean, std=std,
                     multi_label=multi_label)
-        model.ast.load_state_dict(ast.state_dict())
+        weights = ast.state_dict()
+        if new_head:  # keep the fresh head the constructor made for the new labels
+            weights = {k: v for k, v in weights.items() if not k.startswith("head.")}
+            weights.update({f"head.{k}": v for k, v in model.ast.head.state_dict().items()})
+        model.ast.load_state_dict(weights)
         return model.eval()
+

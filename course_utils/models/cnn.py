@@ -10,9 +10,9 @@ a grey-scale picture:
    adapted to one input channel and given a new final layer for our classes:
    the recipe for reusing an ImageNet model (`microsoft/resnet-18`).
 
-Both follow the course classifier convention (course_utils.train): forward
-takes waveforms `(batch, samples)` and returns logits `(batch, n_classes)`;
-the log-mel front-end lives inside the model.
+Both follow the course classifier contract (course_utils.models): forward
+takes waveforms `(batch, samples)` (and optional lengths) and returns logits
+`(batch, num_classes)`; the log-mel front-end lives inside the model.
 
 One warning travels with this module. Convolutions slide over both axes and
 global pooling forgets *where* a pattern was found: that is exactly what we
@@ -27,8 +27,12 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from course_utils.features import LogMel
-from course_utils.train import register_classifier
+from course_utils.checkpoints import register_classifier
+from course_utils.fast_features import LogMel
+from course_utils.models.base import Classifier, resolve_config
+
+__all__ = ["CNN_DEFAULTS", "IMAGE_MODEL_DEFAULTS", "ImageModelClassifier", "SpectrogramCNN", "conv_block",
+           "first_conv", "load_image_model", "replace_classifier", "tiny_resnet_config", "to_one_channel"]
 
 # ----------------------------------------------------------------------------
 # A small CNN, top to bottom
@@ -44,51 +48,56 @@ def conv_block(in_channels: int, out_channels: int) -> nn.Sequential:
     )
 
 
+CNN_DEFAULTS = dict(n_mels=32, n_fft=400, hop_length=320, channels=(16, 32, 64), pooling="global", dropout=0.1)
+
+
 @register_classifier
-class SpectrogramCNN(nn.Module):
+class SpectrogramCNN(Classifier):
     """waveforms -> log-mel "image" -> conv blocks -> pooling -> linear -> logits.
 
-    Args:
-        labels: class names, in logit order.
-        sample_rate, num_samples: what the model expects (1 s at 16 kHz by default).
-        n_mels, n_fft, hop_length: the log-mel front-end (course_utils.features.LogMel). The defaults,
-            32 mel bands every 20 ms (25 ms windows), are a coarser picture than notebook 02's
-            64 bands every 10 ms: enough for these sounds, and four times fewer pixels to convolve.
+    Follows the course classifier contract (course_utils.models). `config`
+    overrides any of `CNN_DEFAULTS`:
+
+        n_mels, n_fft, hop_length: the log-mel front-end (LogMel). The defaults, 32 mel bands
+            every 20 ms (25 ms windows), are a coarser picture than notebook 02's 64 bands every
+            10 ms: enough for these sounds, and four times fewer pixels to convolve.
         channels: output channels of each conv block; each block halves both axes.
         pooling: "global" averages the last feature map over frequency *and* time (the usual
             image-classifier choice: translation tolerant in both directions); "time" averages
             over time only and hands every frequency row to the head (frequency position kept).
         dropout: before the final linear layer.
+
+    `lengths` is accepted and checked, and the CNN, like an image model, sees the zero
+    padding after a short clip as silence.
     """
 
-    def __init__(self, labels: list[str], sample_rate: int = 16000, num_samples: int = 16000, n_mels: int = 32,
-                 n_fft: int = 400, hop_length: int = 320, channels: tuple[int, ...] = (16, 32, 64),
-                 pooling: str = "global", dropout: float = 0.1):
-        super().__init__()
+    def __init__(self, labels: list[str], config: dict | None = None, *, sample_rate: int = 16000,
+                 num_samples: int = 16000, multi_label: bool = False):
+        super().__init__(labels, sample_rate=sample_rate, num_samples=num_samples, multi_label=multi_label)
+        settings = resolve_config(config, CNN_DEFAULTS, "SpectrogramCNN")
+        n_mels, channels, pooling = settings["n_mels"], tuple(settings["channels"]), settings["pooling"]
         if pooling not in ("global", "time"):
             raise ValueError(f"pooling must be 'global' or 'time', got {pooling!r}")
-        if len(labels) < 2:
-            raise ValueError(f"a classifier needs at least 2 labels, got {list(labels)}")
-        if n_mels % 2 ** len(channels):
+        if not channels or n_mels % 2 ** len(channels):
             raise ValueError(f"n_mels={n_mels} must be divisible by 2**{len(channels)} (one halving per conv block)")
-        self.labels, self.sample_rate, self.num_samples = list(labels), int(sample_rate), int(num_samples)
-        self.n_mels, self.n_fft, self.hop_length = n_mels, n_fft, hop_length
-        self.channels, self.pooling, self.dropout_p = tuple(channels), pooling, dropout
-
-        self.features = LogMel(sample_rate=sample_rate, n_fft=n_fft, hop_length=hop_length, n_mels=n_mels)
+        self.config = {**settings, "channels": channels}
+        self.channels = channels
+        self.features = LogMel(sample_rate=self.sample_rate, n_fft=settings["n_fft"],
+                               hop_length=settings["hop_length"], n_mels=n_mels)
         self.input_norm = nn.BatchNorm2d(1)  # learns the dB scale: like normalizing an image's pixels
-        widths = (1,) + self.channels
+        widths = (1,) + channels
         self.blocks = nn.Sequential(*[conv_block(a, b) for a, b in zip(widths[:-1], widths[1:])])
         rows = n_mels // 2 ** len(channels)  # frequency rows left after the blocks
-        head_in = self.channels[-1] * (rows if pooling == "time" else 1)
-        self.dropout = nn.Dropout(dropout)
-        self.head = nn.Linear(head_in, len(labels))
+        head_in = channels[-1] * (rows if pooling == "time" else 1)
+        self.dropout = nn.Dropout(settings["dropout"])
+        self.head = nn.Linear(head_in, self.num_classes)
 
-    def forward(self, waveforms: torch.Tensor) -> torch.Tensor:
+    def forward(self, waveforms: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+        self.check_waveforms(waveforms, lengths)
         return self.classify_spectrogram(self.features(waveforms))  # (B, S) -> (B, n_mels, frames) -> (B, C)
 
     def classify_spectrogram(self, spec: torch.Tensor) -> torch.Tensor:
-        """Logits `(B, n_classes)` from log-mel spectrograms `(B, n_mels, frames)`: the "image" half."""
+        """Logits `(B, num_classes)` from log-mel spectrograms `(B, n_mels, frames)`: the "image" half."""
         min_frames = 2 ** len(self.channels)  # each block halves the time axis
         if spec.shape[-1] < min_frames:
             raise ValueError(f"{spec.shape[-1]} frames is too short for this CNN: its {len(self.channels)} conv blocks "
@@ -96,23 +105,16 @@ class SpectrogramCNN(nn.Module):
                              f"{self.num_samples} samples)")
         x = self.input_norm(spec[:, None])  # (B, 1, n_mels, frames): a one-channel image
         x = self.blocks(x)  # (B, C, n_mels / 2^k, frames / 2^k)
-        if self.pooling == "global":
+        if self.config["pooling"] == "global":
             x = x.mean(dim=(2, 3))  # (B, C): *where* a pattern was, in time or frequency, is gone
         else:
             x = x.mean(dim=3).flatten(1)  # (B, C * rows): time forgotten, frequency row kept
-        return self.head(self.dropout(x))  # (B, n_classes)
+        return self.head(self.dropout(x))  # (B, num_classes)
 
     def get_config(self) -> dict:
-        return {"labels": self.labels, "sample_rate": self.sample_rate, "num_samples": self.num_samples,
-                "n_mels": self.n_mels, "n_fft": self.n_fft, "hop_length": self.hop_length,
-                "channels": list(self.channels), "pooling": self.pooling, "dropout": self.dropout_p}
-
-    @classmethod
-    def from_config(cls, config: dict) -> "SpectrogramCNN":
-        return cls(**{**config, "channels": tuple(config["channels"])})
-
-    def feature_config(self) -> dict:
-        return {"features": "log_mel", "n_mels": self.n_mels, "n_fft": self.n_fft, "hop_length": self.hop_length}
+        """The constructor's arguments, JSON-able: what `save_classifier` writes."""
+        return {"labels": self.labels, "config": {**self.config, "channels": list(self.channels)},
+                "sample_rate": self.sample_rate, "num_samples": self.num_samples, "multi_label": self.multi_label}
 
 
 # ----------------------------------------------------------------------------
@@ -195,35 +197,42 @@ def replace_classifier(image_model, labels: list[str]):
     return image_model
 
 
+IMAGE_MODEL_DEFAULTS = dict(resnet=None, n_mels=64, n_fft=400, hop_length=160)
+
+
 @register_classifier
-class ImageModelClassifier(nn.Module):
+class ImageModelClassifier(Classifier):
     """waveforms -> log-mel -> (B, channels, n_mels, frames) -> transformers ResNet -> logits.
 
-    Give it an `image_model` (e.g. from `load_image_model` + `to_one_channel` +
-    `replace_classifier`) or a `resnet_config` dict to build one. A model that still
-    expects RGB gets the spectrogram repeated in its three channels.
+    Follows the course classifier contract (course_utils.models). Give it an
+    `image_model` (e.g. from `load_image_model` + `to_one_channel` + `replace_classifier`),
+    or let `config["resnet"]` (a ResNetConfig dict; default `tiny_resnet_config`) build one.
+    `config` also overrides the log-mel settings (`IMAGE_MODEL_DEFAULTS`). A model that
+    still expects RGB gets the spectrogram repeated in its three channels.
     """
 
-    def __init__(self, labels: list[str], image_model=None, resnet_config: dict | None = None,
-                 sample_rate: int = 16000, num_samples: int = 16000, n_mels: int = 64, n_fft: int = 400,
-                 hop_length: int = 160):
-        super().__init__()
+    def __init__(self, labels: list[str], config: dict | None = None, *, sample_rate: int = 16000,
+                 num_samples: int = 16000, multi_label: bool = False, image_model=None):
+        super().__init__(labels, sample_rate=sample_rate, num_samples=num_samples, multi_label=multi_label)
         from transformers import ResNetConfig, ResNetForImageClassification
 
-        if (image_model is None) == (resnet_config is None):
-            raise ValueError("pass exactly one of image_model or resnet_config")
+        settings = resolve_config(config, IMAGE_MODEL_DEFAULTS, "ImageModelClassifier")
+        if image_model is not None and settings["resnet"] is not None:
+            raise ValueError("pass either image_model or config['resnet'], not both")
         if image_model is None:
-            image_model = ResNetForImageClassification(ResNetConfig.from_dict(resnet_config))
-        if image_model.config.num_labels != len(labels):
+            resnet = settings["resnet"] or tiny_resnet_config(num_labels=self.num_classes, num_channels=1).to_dict()
+            image_model = ResNetForImageClassification(ResNetConfig.from_dict(resnet))
+        if image_model.config.num_labels != self.num_classes:
             raise ValueError(f"the image model has {image_model.config.num_labels} outputs but there are "
-                             f"{len(labels)} labels: call replace_classifier(image_model, labels) first")
-        self.labels, self.sample_rate, self.num_samples = list(labels), int(sample_rate), int(num_samples)
-        self.n_mels, self.n_fft, self.hop_length = n_mels, n_fft, hop_length
-        self.features = LogMel(sample_rate=sample_rate, n_fft=n_fft, hop_length=hop_length, n_mels=n_mels)
+                             f"{self.num_classes} labels: call replace_classifier(image_model, labels) first")
+        self.config = {**settings, "resnet": None}
+        self.features = LogMel(sample_rate=self.sample_rate, n_fft=settings["n_fft"],
+                               hop_length=settings["hop_length"], n_mels=settings["n_mels"])
         self.image_model = image_model
         self.backbone_frozen = False
 
-    def forward(self, waveforms: torch.Tensor) -> torch.Tensor:
+    def forward(self, waveforms: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+        self.check_waveforms(waveforms, lengths)
         spec = self.features(waveforms)  # (B, n_mels, frames)
         # Standardize each clip, as image models expect normalized pixels. No learned state here,
         # so the recipe carries over unchanged from pre-training to a new task.
@@ -231,7 +240,7 @@ class ImageModelClassifier(nn.Module):
         x = ((spec - mean) / (std + 1e-5))[:, None]  # (B, 1, n_mels, frames)
         channels = self.image_model.config.num_channels
         x = x.expand(-1, channels, -1, -1)  # (B, channels, n_mels, frames): grey -> "RGB" if needed
-        return self.image_model(pixel_values=x).logits  # (B, n_classes)
+        return self.image_model(pixel_values=x).logits  # (B, num_classes)
 
     def head(self) -> nn.Linear:
         return self.image_model.classifier[-1]
@@ -256,14 +265,6 @@ class ImageModelClassifier(nn.Module):
         return self
 
     def get_config(self) -> dict:
-        return {"labels": self.labels, "resnet_config": self.image_model.config.to_dict(),
-                "sample_rate": self.sample_rate, "num_samples": self.num_samples, "n_mels": self.n_mels,
-                "n_fft": self.n_fft, "hop_length": self.hop_length}
-
-    def feature_config(self) -> dict:
-        return {"features": "log_mel", "n_mels": self.n_mels, "n_fft": self.n_fft, "hop_length": self.hop_length}
-
-
-def count_parameters(model: nn.Module, trainable_only: bool = False) -> int:
-    """Number of (trainable) parameters."""
-    return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)
+        """The constructor's arguments, JSON-able (the ResNet's config included): what `save_classifier` writes."""
+        return {"labels": self.labels, "config": {**self.config, "resnet": self.image_model.config.to_dict()},
+                "sample_rate": self.sample_rate, "num_samples": self.num_samples, "multi_label": self.multi_label}

@@ -9,7 +9,7 @@ vector per frame (~20 ms for Wav2Vec2) or per patch:
 and a small head on top says what they mean. There are two task shapes:
 
     clip label   -> SequenceClassificationHead: pool the frames into one
-                    vector, then a linear layer    (batch, n_classes)
+                    vector, then a linear layer    (batch, num_classes)
     frame labels -> FrameClassificationHead: a linear layer on every frame
                     (batch, frames, n_classes)
 
@@ -39,7 +39,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from course_utils.frames import num_frames
+__all__ = ["FrameClassificationHead", "SequenceClassificationHead", "WeightedLayerSum", "lengths_to_mask",
+           "masked_mean_pool", "train_linear_probe"]
+
 
 # ----------------------------------------------------------------------------
 # Masks and pooling
@@ -94,30 +96,6 @@ def masked_mean_pool(hidden: torch.Tensor, mask: torch.Tensor | None = None) -> 
     mask = _check_mask(mask, hidden)
     weights = mask.to(hidden.dtype).unsqueeze(-1)  # (B, T, 1)
     return (hidden * weights).sum(dim=1) / weights.sum(dim=1)  # (B, D)
-
-
-def feature_vector_mask(config, attention_mask: torch.Tensor, feature_vector_length: int) -> torch.Tensor:
-    """Turn a sample-level mask `(B, S)` into the encoder's frame-level mask `(B, T)`.
-
-    What Wav2Vec2 does in `_get_feature_vector_attention_mask`: count each clip's
-    real samples, push that count through the conv feature encoder's length
-    arithmetic (`course_utils.frames.num_frames`: each conv keeps
-    `(length - kernel) // stride + 1` steps) and mark that many leading frames
-    as real. `config` is any config with `conv_kernel` and `conv_stride`
-    (Wav2Vec2, HuBERT, WavLM, ...); `feature_vector_length` is T, the number of
-    frames in the (padded) hidden states. A clip shorter than one frame's
-    receptive field has no frame at all; that is an error here (transformers
-    would mark the whole row as real).
-    """
-    attention_mask = torch.as_tensor(attention_mask)
-    if attention_mask.ndim != 2:
-        raise ValueError(f"attention_mask must be (batch, samples), got shape {tuple(attention_mask.shape)}")
-    sample_lengths = attention_mask.long().sum(dim=-1)  # (B,)
-    frame_lengths = num_frames(config, sample_lengths).to(attention_mask.device)  # (B,); ValueError if < 1 frame
-    if frame_lengths.max() > feature_vector_length:
-        raise ValueError(f"the mask implies {frame_lengths.max().item()} frames but the hidden states have "
-                         f"{feature_vector_length}")
-    return lengths_to_mask(frame_lengths, feature_vector_length)  # (B, T)
 
 
 # ----------------------------------------------------------------------------
@@ -179,14 +157,14 @@ class SequenceClassificationHead(nn.Module):
     linear probe on the mean-pooled hidden states.
     """
 
-    def __init__(self, hidden_size: int, num_labels: int, proj_size: int = 256, num_layers: int | None = None):
+    def __init__(self, hidden_size: int, num_classes: int, proj_size: int = 256, num_layers: int | None = None):
         super().__init__()
-        for name, value in (("hidden_size", hidden_size), ("num_labels", num_labels), ("proj_size", proj_size)):
+        for name, value in (("hidden_size", hidden_size), ("num_classes", num_classes), ("proj_size", proj_size)):
             if not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be a positive int, got {value!r}")
         self.layer_sum = WeightedLayerSum(num_layers) if num_layers is not None else None
         self.projector = nn.Linear(hidden_size, proj_size)
-        self.classifier = nn.Linear(proj_size, num_labels)
+        self.classifier = nn.Linear(proj_size, num_classes)
 
     def pool(self, hidden_states, mask: torch.Tensor | None = None) -> torch.Tensor:
         """The pooled, projected clip vector `(B, P)` that the classifier reads."""
@@ -214,15 +192,15 @@ class FrameClassificationHead(nn.Module):
     same linear layer either way; `loss` and `probabilities` differ.
     """
 
-    def __init__(self, hidden_size: int, num_labels: int, multi_label: bool = False, num_layers: int | None = None):
+    def __init__(self, hidden_size: int, num_classes: int, multi_label: bool = False, num_layers: int | None = None):
         super().__init__()
-        for name, value in (("hidden_size", hidden_size), ("num_labels", num_labels)):
+        for name, value in (("hidden_size", hidden_size), ("num_classes", num_classes)):
             if not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be a positive int, got {value!r}")
         self.multi_label = bool(multi_label)
-        self.num_labels = num_labels
+        self.num_classes = num_classes
         self.layer_sum = WeightedLayerSum(num_layers) if num_layers is not None else None
-        self.classifier = nn.Linear(hidden_size, num_labels)
+        self.classifier = nn.Linear(hidden_size, num_classes)
 
     def forward(self, hidden_states) -> torch.Tensor:
         hidden = _select_hidden(self.layer_sum, hidden_states)  # (B, T, D)
@@ -243,8 +221,8 @@ class FrameClassificationHead(nn.Module):
         pos_weight (C,), multi-label only: how much a positive frame of each class
         counts against a negative one (`course_utils.frames.positive_weights`).
         """
-        if logits.ndim != 3 or logits.shape[-1] != self.num_labels:
-            raise ValueError(f"logits must be (batch, frames, {self.num_labels}), got {tuple(logits.shape)}")
+        if logits.ndim != 3 or logits.shape[-1] != self.num_classes:
+            raise ValueError(f"logits must be (batch, frames, {self.num_classes}), got {tuple(logits.shape)}")
         mask = torch.ones(logits.shape[:2], dtype=torch.bool, device=logits.device) if mask is None else _check_mask(mask, logits)
         targets = torch.as_tensor(targets, device=logits.device)
         if self.multi_label:
@@ -253,8 +231,8 @@ class FrameClassificationHead(nn.Module):
                                  f"got {tuple(targets.shape)}")
             if pos_weight is not None:
                 pos_weight = torch.as_tensor(pos_weight, dtype=logits.dtype, device=logits.device)
-                if pos_weight.shape != (self.num_labels,):
-                    raise ValueError(f"pos_weight must hold {self.num_labels} weights, one per class, "
+                if pos_weight.shape != (self.num_classes,):
+                    raise ValueError(f"pos_weight must hold {self.num_classes} weights, one per class, "
                                      f"got shape {tuple(pos_weight.shape)}")
                 if not (pos_weight >= 0).all() or not torch.isfinite(pos_weight).all():
                     raise ValueError(f"pos_weight must be finite and non-negative, got {pos_weight.tolist()}")
@@ -281,45 +259,74 @@ class FrameClassificationHead(nn.Module):
 # Linear probe: a classifier trained on frozen, pooled features
 
 
-def train_linear_probe(
-    features: torch.Tensor,
-    labels: torch.Tensor,
-    num_classes: int,
-    *,
-    epochs: int = 300,
-    lr: float = 1e-2,
-    weight_decay: float = 1e-3,
-    seed: int = 0,
-) -> nn.Linear:
-    """Fit `nn.Linear(D, num_classes)` on fixed features `(N, D)` with full-batch AdamW.
+def train_linear_probe(features: torch.Tensor, targets: torch.Tensor, num_classes: int, *, l2: float = 1e-3,
+                       max_iter: int = 300) -> nn.Linear:
+    """Fit `nn.Linear(D, num_classes)` to fixed features `(N, D)` and integer targets `(N,)`: a linear probe.
 
-    The features are standardised first (their mean and std become part of the
-    returned layer's weights and bias), so one learning rate suits any encoder.
-    This is the cheapest way to ask "how much does the frozen encoder already
-    know?": the encoder runs once, the probe trains in well under a second.
+    The cheapest way to ask "how much do these features already know?": the
+    encoder runs once (`Wav2Vec2Classifier.pooled_features`, or a time-averaged
+    log-mel as in `course_utils.baseline`), and a linear classifier is fitted
+    on top in well under a second.
+
+    The fit is multinomial logistic regression, solved to convergence:
+
+        standardise    x = (features - mean) / std, per dimension       (N, D)
+        minimise       mean cross-entropy(W x + b, targets) + l2 * ||W||^2   (b is not penalised)
+        with           L-BFGS (full batch, strong-Wolfe line search), float64, from W = 0, b = 0
+        fold           W' = W / std,  b' = b - W' @ mean,  so probe(features) = W x + b
+
+    Why this recipe and not a few hundred AdamW steps: the loss is convex, so
+    it has one minimum, and L-BFGS reaches it without a learning rate, a number
+    of epochs or a seed to choose; the same features give the same probe. A
+    probe whose accuracy moves with its optimiser settings measures them, not
+    the features. Standardising first lets one `l2` suit any encoder (the
+    penalty treats every dimension alike only if they share a scale) and keeps
+    the problem well conditioned; folding it into the layer means the caller
+    passes raw features, as at training time. The objective is scikit-learn's
+    `LogisticRegression` with `C = 1 / (2 * N * l2)`; `tests/test_heads.py`
+    checks the two agree.
+
+    Returns the layer in `features`' dtype and on its device, in eval mode.
     """
+    if not torch.is_tensor(features) or not torch.is_tensor(targets):
+        bad = "features" if not torch.is_tensor(features) else "targets"
+        raise TypeError(f"{bad} must be a torch.Tensor, got {type(features if bad == 'features' else targets).__name__}")
     if features.ndim != 2 or not features.is_floating_point():
         raise ValueError(f"features must be a float tensor (N, D), got {tuple(features.shape)} {features.dtype}")
-    labels = torch.as_tensor(labels, device=features.device)
-    if labels.shape != features.shape[:1] or labels.is_floating_point():
-        raise ValueError(f"labels must be class indices of shape ({features.shape[0]},), got {tuple(labels.shape)} {labels.dtype}")
-    if labels.numel() == 0:
-        raise ValueError("train_linear_probe needs at least one example")
-    if labels.min() < 0 or labels.max() >= num_classes:
-        raise ValueError(f"label {labels[(labels < 0) | (labels >= num_classes)][0].item()} out of range for {num_classes} classes")
-    mean, std = features.mean(dim=0), features.std(dim=0, unbiased=False).clamp_min(1e-6)  # (D,)
-    x = (features - mean) / std  # (N, D)
-    generator = torch.Generator().manual_seed(seed)
-    probe = nn.Linear(features.shape[1], num_classes).to(features.device)
-    with torch.no_grad():
-        probe.weight.copy_(torch.randn(probe.weight.shape, generator=generator) * 0.01)
-        probe.bias.zero_()
-    optimizer = torch.optim.AdamW(probe.parameters(), lr=lr, weight_decay=weight_decay)
-    for _ in range(epochs):
-        optimizer.zero_grad(set_to_none=True)
-        F.cross_entropy(probe(x), labels).backward()
-        optimizer.step()
-    with torch.no_grad():  # fold the standardisation in: probe(features) == old_probe((features - mean) / std)
-        probe.weight.div_(std)
-        probe.bias.sub_(probe.weight @ mean)
+    if targets.shape != features.shape[:1] or targets.is_floating_point() or targets.dtype == torch.bool:
+        raise ValueError(f"targets must be integer class indices of shape ({features.shape[0]},), "
+                         f"got {tuple(targets.shape)} {targets.dtype}")
+    if targets.numel() == 0:
+        raise ValueError("train_linear_probe needs at least one example; got features of shape (0, D)")
+    if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 2:
+        raise ValueError(f"num_classes must be an int >= 2, got {num_classes!r}")
+    if targets.min() < 0 or targets.max() >= num_classes:
+        bad = targets[(targets < 0) | (targets >= num_classes)][0].item()
+        raise ValueError(f"target {bad} is out of range for num_classes={num_classes} (targets are 0..{num_classes - 1})")
+    if not l2 >= 0:
+        raise ValueError(f"l2 must be >= 0 (0: no penalty), got {l2!r}")
+    if isinstance(max_iter, bool) or not isinstance(max_iter, int) or max_iter < 1:
+        raise ValueError(f"max_iter must be a positive int (L-BFGS iterations), got {max_iter!r}")
+    x = features.detach().double()
+    mean, std = x.mean(dim=0), x.std(dim=0, unbiased=False).clamp_min(1e-6)  # (D,)
+    x = (x - mean) / std  # (N, D)
+    y = targets.to(x.device).long()  # (N,)
+    fitted = nn.Linear(x.shape[1], num_classes, dtype=torch.float64, device=x.device)
+    nn.init.zeros_(fitted.weight)
+    nn.init.zeros_(fitted.bias)
+    optimizer = torch.optim.LBFGS(fitted.parameters(), max_iter=max_iter, line_search_fn="strong_wolfe")
+
+    def closure():
+        optimizer.zero_grad()
+        loss = F.cross_entropy(fitted(x), y) + l2 * fitted.weight.pow(2).sum()
+        loss.backward()
+        return loss
+
+    with torch.enable_grad():  # a caller under no_grad still gets a fitted probe
+        optimizer.step(closure)
+    probe = nn.Linear(x.shape[1], num_classes, dtype=features.dtype, device=features.device)
+    with torch.no_grad():  # fold the standardisation in: probe(features) == fitted((features - mean) / std)
+        weight = fitted.weight / std  # (C, D)
+        probe.weight.copy_(weight)
+        probe.bias.copy_(fitted.bias - weight @ mean)
     return probe.eval()

@@ -14,16 +14,16 @@ The encoder is transformers' own `Wav2Vec2Model` (the same weights load from
 course's, and equal transformers' `Wav2Vec2ForSequenceClassification` /
 `Wav2Vec2ForAudioFrameClassification` logits to 1e-5 with the same weights.
 
-    >>> model = Wav2Vec2Classifier(tiny_wav2vec2_config(), labels=["dog", "cat"])
+    >>> model = Wav2Vec2Classifier(["dog", "cat"])                       # the tiny config
     >>> logits = model(waveforms, lengths)                 # (B, 2)
     >>> model = Wav2Vec2Classifier.from_pretrained("superb/wav2vec2-base-superb-ks")      # online
     >>> model = Wav2Vec2Classifier.from_pretrained("facebook/wav2vec2-base", labels=[...])  # new head
 
-`Wav2Vec2Classifier` follows the course classifier convention (course_utils.train):
-forward takes `(waveforms (B, S), lengths (B,) | None)` and returns logits (B, C),
-and the model carries `sample_rate`, `num_samples` and `labels`.
-`Wav2Vec2FrameClassifier` takes the same input and returns one prediction per
-frame, logits (B, T, C); both save and load with `save_classifier` / `load_classifier`.
+Both classifiers follow the course classifier contract (course_utils.models):
+forward takes `(waveforms (B, S), lengths (B,) | None)`; `Wav2Vec2Classifier`
+returns logits (B, C), `Wav2Vec2FrameClassifier` one prediction per frame,
+logits (B, T, C). `save_classifier` writes a transformers folder that
+`from_pretrained` (here and in transformers) and `pipeline` read.
 
 Padding, and which checkpoints want a mask. With `lengths`, the classifier
 builds the sample mask, the encoder ignores padded frames in attention, and
@@ -38,9 +38,12 @@ follows the checkpoint's feature extractor when there is one, else the config.
 
 from __future__ import annotations
 
-import contextlib
+import math
+import os
+from pathlib import Path
 from typing import Sequence
 
+import numpy as np
 import torch
 from torch import nn
 from transformers import (
@@ -51,15 +54,123 @@ from transformers import (
     Wav2Vec2Model,
 )
 
-from course_utils.frames import num_frames, receptive_field
-from course_utils.models.heads import (
-    FrameClassificationHead,
-    SequenceClassificationHead,
-    feature_vector_mask,
-    lengths_to_mask,
-    masked_mean_pool,
-)
-from course_utils.train import register_classifier
+from course_utils.checkpoints import check_model_type, quiet_transformers, read_course_meta, register_classifier
+from course_utils.models.base import Classifier
+from course_utils.models.heads import FrameClassificationHead, SequenceClassificationHead, lengths_to_mask, masked_mean_pool
+
+__all__ = ["Wav2Vec2Classifier", "Wav2Vec2FrameClassifier", "encoder_stride", "feature_vector_mask", "frame_spans",
+           "hop_seconds", "normalize_waveforms", "num_frames", "receptive_field", "tiny_wav2vec2_config"]
+
+# ----------------------------------------------------------------------------
+# The Wav2Vec2 feature encoder's frame rate
+#
+# Wav2Vec2's feature encoder is a stack of 1-D convolutions, no padding:
+#
+#   base model   kernel  10   3   3   3   3   2   2
+#                stride   5   2   2   2   2   2   2
+#
+# Each layer with kernel k and stride s maps L samples to floor((L - k) / s) + 1.
+# One step of the output moves the input by the product of the strides
+# (5 * 2**6 = 320 samples = 20 ms at 16 kHz), and one output frame sees
+# 1 + sum_i (k_i - 1) * (s_1 * ... * s_{i-1}) input samples (400 = 25 ms).
+# So frame i sees samples [320 i, 320 i + 400). With `config.add_adapter` a
+# strided adapter after the transformer thins the frames further: the stride and
+# the frame count include it (as transformers counts), the receptive field is the
+# conv stack's (the transformer in between already sees the whole clip).
+
+
+def _conv_layers(config, adapter: bool = True) -> list[tuple[int, int]]:
+    """(kernel, stride) of the feature encoder's convs (+ the adapter's, when the config has one)."""
+    try:
+        kernels, strides = list(config.conv_kernel), list(config.conv_stride)
+    except (AttributeError, TypeError):
+        raise TypeError(f"config must be a Wav2Vec2-style config with conv_kernel and conv_stride, "
+                        f"got {type(config).__name__}") from None
+    if len(kernels) != len(strides) or not kernels:
+        raise ValueError(f"config.conv_kernel {kernels} and config.conv_stride {strides} must be non-empty and equally long")
+    layers = list(zip(kernels, strides))
+    if adapter and getattr(config, "add_adapter", False):  # kernel 3, padding 1, stride s: same count as kernel 1
+        layers += [(1, config.adapter_stride)] * config.num_adapter_layers
+    return layers
+
+
+def encoder_stride(config) -> int:
+    """Input samples per output frame: the product of the conv strides (320 for wav2vec2-base)
+    (times the adapter's strides when `config.add_adapter`)."""
+    return math.prod(s for _, s in _conv_layers(config))
+
+
+def receptive_field(config) -> int:
+    """Input samples one output frame sees (400 for wav2vec2-base: 25 ms at 16 kHz)."""
+    field, jump = 1, 1
+    for kernel, stride in _conv_layers(config, adapter=False):
+        field += (kernel - 1) * jump  # each layer widens the view by (k - 1) steps of the current spacing
+        jump *= stride
+    return field
+
+
+def hop_seconds(config, sample_rate: int = 16000) -> float:
+    """Seconds between output frames: encoder_stride / sample_rate (0.02 for wav2vec2-base at 16 kHz)."""
+    if isinstance(sample_rate, bool) or not isinstance(sample_rate, int) or sample_rate <= 0:
+        raise ValueError(f"sample_rate must be a positive int, got {sample_rate!r}")
+    return encoder_stride(config) / sample_rate
+
+
+def num_frames(config, num_samples):
+    """Frames the feature encoder outputs for `num_samples` input samples.
+
+    Same arithmetic as transformers' `Wav2Vec2Model._get_feat_extract_output_lengths`
+    (applied layer by layer: floor((L - k) / s) + 1). `num_samples` is an int, or
+    an integer tensor of lengths (batch,) -> a tensor. A clip shorter than the
+    receptive field gives no frame at all: ValueError.
+    """
+    lengths = torch.as_tensor(num_samples)
+    if lengths.is_floating_point() or lengths.dtype == torch.bool or lengths.ndim > 1:
+        raise ValueError(f"num_samples must be an int or a 1-D integer tensor of lengths, got {num_samples!r}")
+    field = receptive_field(config)
+    if lengths.numel() and lengths.min() < field:
+        short = int(lengths.min())
+        raise ValueError(f"a clip of {short} samples is shorter than the feature encoder's receptive field of "
+                         f"{field} samples ({1000 * field / 16000:g} ms at 16 kHz): it gives no frame; pad it")
+    out = lengths.long()
+    for kernel, stride in _conv_layers(config):
+        out = torch.div(out - kernel, stride, rounding_mode="floor") + 1
+    return int(out) if isinstance(num_samples, (int, np.integer)) else out
+
+
+def frame_spans(config, n_frames: int) -> torch.Tensor:
+    """`(n_frames, 2)` [start, stop) input-sample span each output frame sees:
+    [i * stride, i * stride + receptive_field). Not defined with an adapter (its frames mix the whole clip)."""
+    if getattr(config, "add_adapter", False):
+        raise ValueError("frame_spans is the conv feature encoder's geometry; this config has add_adapter=True")
+    start = torch.arange(n_frames) * encoder_stride(config)
+    return torch.stack([start, start + receptive_field(config)], dim=1)
+
+
+def feature_vector_mask(config, attention_mask: torch.Tensor, feature_vector_length: int) -> torch.Tensor:
+    """Turn a sample-level mask `(B, S)` into the encoder's frame-level mask `(B, T)`.
+
+    What Wav2Vec2 does in `_get_feature_vector_attention_mask`: count each clip's
+    real samples, push that count through the conv feature encoder's length
+    arithmetic (`num_frames` above: each conv keeps
+    `(length - kernel) // stride + 1` steps) and mark that many leading frames
+    as real. `config` is any config with `conv_kernel` and `conv_stride`
+    (Wav2Vec2, HuBERT, WavLM, ...); `feature_vector_length` is T, the number of
+    frames in the (padded) hidden states. A clip shorter than one frame's
+    receptive field has no frame at all; that is an error here (transformers
+    would mark the whole row as real).
+    """
+    attention_mask = torch.as_tensor(attention_mask)
+    if attention_mask.ndim != 2:
+        raise ValueError(f"attention_mask must be (batch, samples), got shape {tuple(attention_mask.shape)}")
+    sample_lengths = attention_mask.long().sum(dim=-1)  # (B,)
+    frame_lengths = num_frames(config, sample_lengths).to(attention_mask.device)  # (B,); ValueError if < 1 frame
+    if frame_lengths.max() > feature_vector_length:
+        raise ValueError(f"the mask implies {frame_lengths.max().item()} frames but the hidden states have "
+                         f"{feature_vector_length}")
+    return lengths_to_mask(frame_lengths, feature_vector_length)  # (B, T)
+
+
 
 # ----------------------------------------------------------------------------
 # A Wav2Vec2 small enough to train on a laptop CPU in a minute
@@ -103,65 +214,53 @@ def normalize_waveforms(waveforms: torch.Tensor, lengths: torch.Tensor | None = 
     return (waveforms - mean) / torch.sqrt(var + 1e-7) * mask
 
 
-def count_parameters(model: nn.Module, trainable_only: bool = True) -> int:
-    """How many parameters (that will train, by default) a model has."""
-    return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)
-
-
-@contextlib.contextmanager
-def _quiet_transformers():
-    """Silence transformers' "newly initialized weights" notices while loading a checkpoint."""
-    from transformers.utils import logging
-
-    level = logging.get_verbosity()
-    logging.set_verbosity_error()
-    try:
-        yield
-    finally:
-        logging.set_verbosity(level)
-
-
 def _as_config(config) -> Wav2Vec2Config:
+    """None -> the tiny config; a dict -> overrides of it (misspelt keys refused); a Wav2Vec2Config -> a copy."""
+    if config is None:
+        return tiny_wav2vec2_config()
     if isinstance(config, Wav2Vec2Config):
         return Wav2Vec2Config.from_dict(config.to_dict())  # a copy: we set num_labels on it
     if isinstance(config, dict):
-        return Wav2Vec2Config.from_dict(config)
-    raise TypeError(f"config must be a transformers.Wav2Vec2Config or a dict, got {type(config).__name__}")
+        unknown = sorted(set(config) - set(Wav2Vec2Config().to_dict()))
+        if unknown:
+            raise ValueError(f"unknown Wav2Vec2Config setting(s) {unknown} (see transformers.Wav2Vec2Config)")
+        return tiny_wav2vec2_config(**config)
+    raise TypeError(f"config must be None, a dict of overrides or a transformers.Wav2Vec2Config, "
+                    f"got {type(config).__name__}")
 
 
 # ----------------------------------------------------------------------------
 # What both classifiers share: waveform checks, the encoder, masks, freezing
 
 
-class _Wav2Vec2Base(nn.Module):
+class _Wav2Vec2Base(Classifier):
     """A transformers `Wav2Vec2Model` as `self.encoder`, plus what any head on it needs.
 
+    Follows the course classifier contract (course_utils.models).
+
     Args:
-        config: a Wav2Vec2Config (or its dict); num_labels and id2label are set from `labels`.
         labels: class names, in logit order.
+        config: None (`tiny_wav2vec2_config()`), a dict of overrides of it, or a Wav2Vec2Config;
+            num_labels, id2label and problem_type are set from `labels` and `multi_label`.
         sample_rate, num_samples: what the model expects (1 s at 16 kHz by default).
+        multi_label: sigmoid + binary cross-entropy instead of softmax + cross-entropy.
         do_normalize: normalise each clip to zero mean, unit variance first (pretrained
             checkpoints expect it; their feature extractor says `do_normalize=True`).
         use_attention_mask: turn `lengths` into an attention mask and a pooling mask. Default:
             True for `feat_extract_norm="layer"` encoders, False for "group" ones (see the module doc).
     """
 
-    def __init__(self, config, labels: Sequence[str], *, sample_rate: int = 16000, num_samples: int = 16000,
-                 do_normalize: bool = False, use_attention_mask: bool | None = None):
-        super().__init__()
+    def __init__(self, labels: Sequence[str], config=None, *, sample_rate: int = 16000, num_samples: int = 16000,
+                 multi_label: bool = False, do_normalize: bool = False, use_attention_mask: bool | None = None):
+        super().__init__(labels, sample_rate=sample_rate, num_samples=num_samples, multi_label=multi_label)
         config = _as_config(config)
-        labels = [str(label) for label in labels]
-        if len(labels) < 1 or len(set(labels)) != len(labels):
-            raise ValueError(f"labels must be a non-empty list of distinct names, got {labels!r}")
         if getattr(config, "add_adapter", False):
             raise ValueError("Wav2Vec2 adapters (config.add_adapter=True) change the frame rate; the heads do not support them")
-        config.num_labels = len(labels)
-        config.id2label = dict(enumerate(labels))
-        config.label2id = {label: i for i, label in enumerate(labels)}
+        config.num_labels = self.num_classes
+        config.id2label = dict(enumerate(self.labels))
+        config.label2id = {label: i for i, label in enumerate(self.labels)}
+        config.problem_type = "multi_label_classification" if multi_label else "single_label_classification"
         self.config = config
-        self.labels = labels
-        self.sample_rate = int(sample_rate)
-        self.num_samples = int(num_samples)
         self.do_normalize = bool(do_normalize)
         self.use_attention_mask = (config.feat_extract_norm == "layer") if use_attention_mask is None else bool(use_attention_mask)
         if self.num_samples < receptive_field(config):
@@ -170,36 +269,10 @@ class _Wav2Vec2Base(nn.Module):
         self.encoder = Wav2Vec2Model(config)
         self.num_layers = config.num_hidden_layers + 1 if config.use_weighted_layer_sum else None
 
-    # -- the course classifier convention: save/load ----------------------------------
-    def get_config(self) -> dict:
-        return {"config": self.config.to_dict(), "labels": list(self.labels), "sample_rate": self.sample_rate,
-                "num_samples": self.num_samples, "do_normalize": self.do_normalize,
-                "use_attention_mask": self.use_attention_mask, **self._extra_config()}
-
-    def _extra_config(self) -> dict:
-        return {}
-
-    @classmethod
-    def from_config(cls, config: dict):
-        return cls(**config)
-
     # -- encoder -------------------------------------------------------------------------
     def _check_input(self, waveforms: torch.Tensor, lengths: torch.Tensor | None):
-        if not torch.is_tensor(waveforms) or waveforms.ndim != 2:
-            shape = tuple(waveforms.shape) if torch.is_tensor(waveforms) else type(waveforms).__name__
-            raise ValueError(f"waveforms must be a tensor (batch, samples), got {shape}; "
-                             "for one clip use waveform[None]")
-        if not waveforms.is_floating_point():
-            raise ValueError(f"waveforms must be float, got {waveforms.dtype}")
-        if waveforms.shape[1] == 0 or not torch.isfinite(waveforms).all():
-            raise ValueError("waveforms are empty or contain NaN/Inf")
+        lengths = self.check_waveforms(waveforms, lengths)
         num_frames(self.config, waveforms.shape[1])  # a clip shorter than the receptive field: a clear error
-        if lengths is not None:
-            lengths = torch.as_tensor(lengths, device=waveforms.device)
-            if lengths.shape != waveforms.shape[:1]:
-                raise ValueError(f"lengths must have shape ({waveforms.shape[0]},), got {tuple(lengths.shape)}")
-            if lengths.is_floating_point() or lengths.min() < 1 or lengths.max() > waveforms.shape[1]:
-                raise ValueError(f"lengths must be integers in [1, {waveforms.shape[1]}], got {lengths.tolist()}")
         return lengths
 
     def encode(self, waveforms: torch.Tensor, lengths: torch.Tensor | None = None):
@@ -247,7 +320,8 @@ class _Wav2Vec2Base(nn.Module):
             raise TypeError(f"expected a {cls._HF_CLASS.__name__}, got {type(hf_model).__name__}")
         config = hf_model.config
         labels = [config.id2label[i] for i in range(config.num_labels)]
-        model = cls(config, labels, **kwargs)
+        kwargs.setdefault("multi_label", config.problem_type == "multi_label_classification")
+        model = cls(labels, config, **kwargs)
         state = {}
         for key, value in hf_model.state_dict().items():
             if key.startswith("wav2vec2."):
@@ -269,8 +343,9 @@ class _Wav2Vec2Base(nn.Module):
         return hf_model.to(next(self.parameters()).device).train(self.training)
 
     @classmethod
-    def from_pretrained(cls, name_or_path: str, labels: Sequence[str] | None = None, *, num_samples: int = 16000,
-                        use_attention_mask: bool | None = None, hub_kwargs: dict | None = None, **model_kwargs):
+    def from_pretrained(cls, name_or_path: str | os.PathLike, labels: Sequence[str] | None = None, *,
+                        num_samples: int | None = None, use_attention_mask: bool | None = None,
+                        hub_kwargs: dict | None = None, **model_kwargs):
         """Load a Hub checkpoint (online) or a `save_pretrained` folder (offline), one code path.
 
         - A fine-tuned classifier (e.g. "superb/wav2vec2-base-superb-ks"): encoder and head,
@@ -280,9 +355,14 @@ class _Wav2Vec2Base(nn.Module):
         `do_normalize` and `use_attention_mask` come from the checkpoint's feature extractor
         (preprocessor_config.json) when it has one. `hub_kwargs` go to transformers' `from_pretrained`
         (revision, cache_dir, ...); `model_kwargs` to the constructor (e.g. multi_label=True).
+        `num_samples` defaults to the saved clip length (a folder from `save_classifier`), else 1 s.
         """
         hub_kwargs = hub_kwargs or {}
+        check_model_type(name_or_path, "wav2vec2", cls.__name__, **hub_kwargs)
         config = Wav2Vec2Config.from_pretrained(name_or_path, **hub_kwargs)
+        meta = read_course_meta(name_or_path) if Path(name_or_path).is_dir() else None
+        if num_samples is None:
+            num_samples = int(meta["num_samples"]) if meta is not None else 16000
         has_head = any(a == cls._HF_CLASS.__name__ for a in (config.architectures or []))
         ckpt_labels = [config.id2label[i] for i in range(config.num_labels)]
         if labels is None and not has_head:
@@ -297,14 +377,29 @@ class _Wav2Vec2Base(nn.Module):
             do_normalize, sample_rate = False, 16000
         settings = dict(sample_rate=sample_rate, num_samples=num_samples, do_normalize=do_normalize,
                         use_attention_mask=use_attention_mask, **model_kwargs)
-        with _quiet_transformers():
+        with quiet_transformers():
             if has_head and (labels is None or list(labels) == ckpt_labels):
                 hf_model = cls._HF_CLASS.from_pretrained(name_or_path, **hub_kwargs)
                 return cls.from_transformers(hf_model, **settings).eval()
             encoder = Wav2Vec2Model.from_pretrained(name_or_path, **hub_kwargs)
-        model = cls(encoder.config, labels, **settings)
+        model = cls(labels, encoder.config, **settings)
         model.encoder.load_state_dict(encoder.state_dict(), strict=True)
         return model.eval()
+
+    # -- checkpoints: a transformers folder (course_utils.checkpoints) ----------------------
+    def feature_extractor(self) -> Wav2Vec2FeatureExtractor:
+        """The `transformers.Wav2Vec2FeatureExtractor` that prepares this model's input (for `pipeline`)."""
+        return Wav2Vec2FeatureExtractor(feature_size=1, sampling_rate=self.sample_rate, padding_value=0.0,
+                                        do_normalize=self.do_normalize, return_attention_mask=self.use_attention_mask)
+
+    def save_pretrained(self, directory: str | os.PathLike) -> None:
+        """Write the transformers model (`to_transformers`) and its feature extractor with `save_pretrained`."""
+        self.to_transformers().save_pretrained(directory)
+        self.feature_extractor().save_pretrained(directory)
+
+    def course_settings(self) -> dict:
+        """What the transformers files do not hold (the clip length is in classifier.json itself)."""
+        return {}
 
     # -- freezing ------------------------------------------------------------------------
     def freeze_feature_encoder(self):
@@ -344,14 +439,15 @@ class Wav2Vec2Classifier(_Wav2Vec2Base):
                   "projector.bias": "head.projector.bias", "classifier.weight": "head.classifier.weight",
                   "classifier.bias": "head.classifier.bias"}
 
-    def __init__(self, config, labels: Sequence[str], **kwargs):
-        super().__init__(config, labels, **kwargs)
-        self.head = SequenceClassificationHead(self.config.hidden_size, len(self.labels),
+    def __init__(self, labels: Sequence[str], config=None, **kwargs):
+        super().__init__(labels, config, **kwargs)
+        self.head = SequenceClassificationHead(self.config.hidden_size, self.num_classes,
                                                proj_size=self.config.classifier_proj_size, num_layers=self.num_layers)
 
     def forward(self, waveforms: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
         hidden, frame_mask = self.encode(waveforms, lengths)  # (B, T, D), (B, T)
         return self.head(hidden, frame_mask)  # (B, C)
+
 
 # ----------------------------------------------------------------------------
 # One prediction per frame
@@ -364,21 +460,29 @@ class Wav2Vec2FrameClassifier(_Wav2Vec2Base):
     Same computation as `Wav2Vec2ForAudioFrameClassification` with
     `multi_label=False`; `multi_label=True` switches the loss to sigmoid + BCE.
     `frame_mask(lengths, num_frames)` tells which output frames are real.
-    Frame models do not fit `course_utils.train.fit` (which wants one label per
-    clip); train them with `head.loss(logits, targets, mask)`.
+    A frame classifier follows the course contract with one more axis: logits,
+    `probabilities` and `loss` are per frame `(B, T, C)`. `frame_level = True`
+    tells `fit`, `evaluate` and `predict` (one label per clip) to refuse it;
+    train it with `model.loss(logits, targets, mask)` and run it on long audio
+    with `course_utils.inference.chunked_frame_predict`.
     """
+
+    frame_level = True
 
     _HF_CLASS = Wav2Vec2ForAudioFrameClassification
     _HEAD_KEYS = {"layer_weights": "head.layer_sum.weight", "classifier.weight": "head.classifier.weight",
                   "classifier.bias": "head.classifier.bias"}
 
-    def __init__(self, config, labels: Sequence[str], *, multi_label: bool = False, **kwargs):
-        super().__init__(config, labels, **kwargs)
-        self.head = FrameClassificationHead(self.config.hidden_size, len(self.labels), multi_label=multi_label,
+    def __init__(self, labels: Sequence[str], config=None, **kwargs):
+        super().__init__(labels, config, **kwargs)
+        self.head = FrameClassificationHead(self.config.hidden_size, self.num_classes, multi_label=self.multi_label,
                                             num_layers=self.num_layers)
 
-    def _extra_config(self) -> dict:
-        return {"multi_label": self.head.multi_label}
+    def loss(self, logits: torch.Tensor, targets: torch.Tensor, mask: torch.Tensor | None = None,
+             pos_weight: torch.Tensor | None = None) -> torch.Tensor:
+        """Mean loss over real frames (`FrameClassificationHead.loss`): logits (B, T, C); targets
+        (B, T) class indices or (B, T, C) multi-hot; mask (B, T); pos_weight (C,), multi-label only."""
+        return self.head.loss(logits, targets, mask, pos_weight=pos_weight)
 
     def forward(self, waveforms: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
         hidden, _ = self.encode(waveforms, lengths)  # (B, T, D)

@@ -1,4 +1,9 @@
-"""Long audio: run clip models and frame models on files of any length.
+"""Inference: run a trained classifier on a clip, or on a recording of any length.
+
+One clip: `predict(model, "dog.wav")` reads the file (or takes an array),
+makes it mono at `model.sample_rate`, zero-pads or cuts it to
+`model.num_samples` and returns `model.probabilities` of it: softmax for a
+single-label model, sigmoid for a multi-label one.
 
 A course classifier hears a fixed clip, `model.num_samples` samples (1 s for
 the course's models). A recording is minutes long. Two ways to bridge that:
@@ -30,6 +35,7 @@ Memory stays bounded by the window (or chunk), not by the recording: a file is
 read block by block with `soundfile.SoundFile.seek/read`, resampled block by
 block when its rate differs from the model's, and never held whole.
 
+    >>> probs = predict(model, "dog.wav")              # (C,): dict(zip(model.labels, probs))
     >>> result = sliding_window_predict(model, "meeting.wav", hop_seconds=0.5)
     >>> result.clip_probs, result.probs.shape          # (C,), (windows, C)
     >>> result.rows()[:3]                              # start, end, top label per window
@@ -49,10 +55,70 @@ import torch
 import torchaudio
 from torch import nn
 
-from course_utils.audio import check_sample_rate, resample, validate_waveform
-from course_utils.train import check_classifier, forward_classifier, model_device
+from course_utils.audio import check_sample_rate, load_audio, resample, validate_waveform
+from course_utils.models.base import check_classifier, model_device
+
+__all__ = ["AGGREGATIONS", "AudioSource", "FileSource", "FramePredictions", "TensorSource",
+           "WindowPredictions", "aggregate", "as_source", "chunked_frame_predict", "encoder_config_of",
+           "frame_context", "predict", "predict_frame_probabilities", "prepare_waveform", "sliding_window_predict", "window_starts"]
 
 AGGREGATIONS = ("mean", "max")
+
+# ----------------------------------------------------------------------------
+# One clip
+
+
+def prepare_waveform(model: nn.Module, path_or_waveform, sample_rate: int | None = None) -> tuple[torch.Tensor, int]:
+    """The clip as the model wants it: mono float32 at `model.sample_rate`, zero-padded or cut to
+    `model.num_samples`. Returns `(waveform (num_samples,), true_length)`."""
+    if isinstance(path_or_waveform, (str, os.PathLike)):
+        if sample_rate is not None:
+            raise ValueError(f"sample_rate={sample_rate} is only for arrays: a file's rate is read from the file "
+                             f"({path_or_waveform})")
+        waveform = load_audio(path_or_waveform, sample_rate=model.sample_rate)  # (S,), mono, resampled
+        name = str(path_or_waveform)
+    else:
+        if not torch.is_tensor(path_or_waveform) and not hasattr(path_or_waveform, "__array__"):
+            raise TypeError(f"predict takes a file path or a mono waveform (array or tensor), "
+                            f"got {type(path_or_waveform).__name__}")
+        waveform = torch.as_tensor(np.asarray(path_or_waveform) if not torch.is_tensor(path_or_waveform)
+                                   else path_or_waveform)
+        if waveform.ndim == 2 and min(waveform.shape) <= 2:
+            raise ValueError(f"predict needs a mono waveform (samples,), got shape {tuple(waveform.shape)}: "
+                             "stereo? mix it down first, e.g. waveform.mean(dim=0)")
+        if waveform.ndim != 1:
+            raise ValueError(f"predict needs one mono waveform of shape (samples,), got shape {tuple(waveform.shape)}; "
+                             "for a batch use evaluate() or call the model directly")
+        waveform = validate_waveform(waveform, name="waveform")
+        sample_rate = model.sample_rate if sample_rate is None else check_sample_rate(sample_rate)
+        if sample_rate != model.sample_rate:
+            waveform = resample(waveform, sample_rate, model.sample_rate)
+        name = "waveform"
+    waveform = validate_waveform(waveform, name=name)
+    length = min(waveform.shape[0], model.num_samples)
+    fixed = torch.zeros(model.num_samples, dtype=torch.float32)
+    fixed[:length] = waveform[:length]  # zero-pad short clips, cut long ones
+    return fixed, length
+
+
+@torch.no_grad()
+def predict(model: nn.Module, path_or_waveform, sample_rate: int | None = None) -> torch.Tensor:
+    """Class probabilities `(num_classes,)` for one clip: a file path, or a mono array/tensor.
+
+    Files are read with `course_utils.audio.load_audio`; every input is resampled to
+    `model.sample_rate` (arrays are taken to be at `sample_rate`, default the model's)
+    and zero-padded or cut to `model.num_samples` (the model is told the true length).
+    The probabilities are `model.probabilities(logits)`: they sum to 1 for a single-label
+    model, and each is its own yes/no for a multi-label one. `dict(zip(model.labels, probs))`
+    names them; a recording longer than the model's clip wants `sliding_window_predict`.
+    """
+    check_classifier(model, clip_level=True)
+    waveform, length = prepare_waveform(model, path_or_waveform, sample_rate)
+    device = model_device(model)
+    model.eval()
+    logits = model(waveform[None].to(device), torch.tensor([length], device=device))  # (1, C)
+    return model.probabilities(logits.float())[0].cpu()
+
 
 # ----------------------------------------------------------------------------
 # Reading audio in pieces: a tensor in memory or a file on disk, at the model's rate
@@ -270,25 +336,24 @@ class WindowPredictions:
 
 @torch.no_grad()
 def sliding_window_predict(model: nn.Module, path_or_waveform, *, sample_rate: int | None = None,
-                           hop_seconds: float | None = None, aggregation: str = "mean", batch_size: int = 32,
-                           multi_label: bool = False) -> WindowPredictions:
+                           hop_seconds: float | None = None, aggregation: str = "mean",
+                           batch_size: int = 32) -> WindowPredictions:
     """Classify a recording of any length with a clip model, window by window.
 
-    model: a course classifier (forward `(batch, samples) -> logits (batch, C)`,
-        with `sample_rate`, `num_samples`, `labels`). The window is `model.num_samples`.
+    model: a course clip classifier (course_utils.models); the window is `model.num_samples`,
+        the probabilities are `model.probabilities` (softmax, or sigmoid if multi-label).
     path_or_waveform: a file (read block by block: memory is bounded by
         `batch_size` windows, not by the file) or a mono waveform `(samples,)`
         with its `sample_rate`.
     hop_seconds: time between window starts, 0 < hop <= window (default: half
         a window, i.e. 50% overlap).
     aggregation: "mean" or "max" (see `aggregate`).
-    multi_label: sigmoid per class instead of softmax across classes.
 
     The last window is zero-padded when the audio does not end on a window
-    boundary; the model gets the true length (if its forward takes `lengths`)
-    and the window's weight in the mean is its fraction of real audio.
+    boundary; the model gets the true length and the window's weight in the
+    mean is its fraction of real audio.
     """
-    check_classifier(model)
+    check_classifier(model, clip_level=True)
     if aggregation not in AGGREGATIONS:
         raise ValueError(f"unknown aggregation {aggregation!r}; choose one of {AGGREGATIONS}")
     if not isinstance(batch_size, int) or batch_size <= 0:
@@ -315,8 +380,8 @@ def sliding_window_predict(model: nn.Module, path_or_waveform, *, sample_rate: i
             piece = block[s - first:s - first + window]
             windows[i, :piece.shape[0]] = piece
             lengths[i] = piece.shape[0]
-        logits = forward_classifier(model, windows.to(device), lengths.to(device)).float()  # (B, C)
-        probs.append((logits.sigmoid() if multi_label else logits.softmax(dim=-1)).cpu())
+        logits = model(windows.to(device), lengths.to(device)).float()  # (B, C)
+        probs.append(model.probabilities(logits).cpu())
     probs = torch.cat(probs)  # (W, C)
 
     starts_t = torch.tensor(starts, dtype=torch.float64)
@@ -328,7 +393,28 @@ def sliding_window_predict(model: nn.Module, path_or_waveform, *, sample_rate: i
 
 
 # ----------------------------------------------------------------------------
-# Frame models: chunks with context, stitched
+# Frame models: a batch of clips, or chunks with context, stitched
+
+
+@torch.no_grad()
+def predict_frame_probabilities(model, waveforms: torch.Tensor, batch_size: int = 16) -> torch.Tensor:
+    """Per-frame probabilities `(N, T, C)` on the CPU for a batch of clips `(N, S)`, in eval mode.
+
+    `model` is a course frame classifier: `model(waveforms) -> logits (B, T, C)`, and
+    `model.probabilities` (sigmoid for a multi-label head, softmax for a single-label one).
+    For one recording of any length use `chunked_frame_predict`.
+    """
+    if not torch.is_tensor(waveforms) or waveforms.ndim != 2:
+        raise ValueError(f"waveforms must be a tensor (batch, samples), got {getattr(waveforms, 'shape', type(waveforms))}")
+    was_training = model.training
+    model.eval()
+    device = model_device(model)
+    out = [model.probabilities(model(waveforms[i:i + batch_size].to(device))).float().cpu()
+           for i in range(0, waveforms.shape[0], batch_size)]
+    model.train(was_training)
+    return torch.cat(out)  # (N, T, C)
+
+
 
 
 def encoder_config_of(model: nn.Module, config=None):
@@ -403,12 +489,14 @@ def _frame_logits(model: nn.Module, waveform: torch.Tensor) -> torch.Tensor:
 @torch.no_grad()
 def chunked_frame_predict(model: nn.Module, path_or_waveform, *, sample_rate: int | None = None,
                           chunk_seconds: float = 10.0, context_seconds: float | None = None, config=None,
-                          multi_label: bool | None = None) -> FramePredictions:
+                          multi_label: bool = False) -> FramePredictions:
     """Frame-level predictions for a recording of any length, one chunk at a time.
 
     model: forward `(1, samples) -> logits (1, frames, C)` (or an output with
         `.logits`), with `sample_rate` and `labels` attributes and a Wav2Vec2-style
-        config (see `encoder_config_of`).
+        config (see `encoder_config_of`). A course frame classifier turns the logits
+        into probabilities with its own `probabilities`; for another model (a
+        transformers one), `multi_label` picks sigmoid over softmax.
     chunk_seconds: audio whose frames each chunk keeps (rounded to whole frames).
     context_seconds: extra audio given on each side of a chunk and thrown away
         after. None: exactly what `frame_context` says is needed (then the result
@@ -420,7 +508,7 @@ def chunked_frame_predict(model: nn.Module, path_or_waveform, *, sample_rate: in
     chunk's samples plus `context` frames of audio each side (clipped at the
     file's ends, where the whole-file run has no more audio either).
     """
-    from course_utils.frames import encoder_stride, num_frames, receptive_field
+    from course_utils.models.wav2vec2 import encoder_stride, num_frames, receptive_field
 
     for attr in ("sample_rate", "labels"):
         if not hasattr(model, attr):
@@ -443,8 +531,6 @@ def chunked_frame_predict(model: nn.Module, path_or_waveform, *, sample_rate: in
         raise ValueError(f"context_seconds must be >= 0, got {context_seconds!r}")
     else:
         context = math.ceil(context_seconds * sr / stride)
-    if multi_label is None:
-        multi_label = bool(getattr(getattr(model, "head", None), "multi_label", getattr(model, "multi_label", False)))
 
     model.eval()
     device = model_device(model)
@@ -461,7 +547,10 @@ def chunked_frame_predict(model: nn.Module, path_or_waveform, *, sample_rate: in
         pieces.append(logits[t0 - f0:t1 - f0].cpu())
         n_chunks += 1
     logits = torch.cat(pieces)  # (T, C)
-    probs = logits.sigmoid() if multi_label else logits.softmax(dim=-1)
+    if callable(getattr(model, "probabilities", None)):
+        probs = model.probabilities(logits)
+    else:
+        probs = logits.sigmoid() if multi_label else logits.softmax(dim=-1)
     exact = needed is not None and context >= needed
     return FramePredictions(probs=probs, logits=logits, times=torch.arange(n_total) * stride / sr,
                             hop_seconds=stride / sr, labels=list(model.labels), chunks=n_chunks, exact=exact)

@@ -11,38 +11,36 @@ import torch
 from torch import nn
 
 from course_utils.audio import load_audio, resample
-from course_utils.longaudio import (FileSource, TensorSource, aggregate, as_source, sliding_window_predict,
+from course_utils.inference import (FileSource, TensorSource, aggregate, as_source, sliding_window_predict,
                                     window_starts)
+from course_utils.models import Classifier
 
 SR = 8000  # the tiny model's rate
 WINDOW = 800  # 0.1 s windows
 
 
-class TinyClipModel(nn.Module):
-    """A deterministic clip classifier following the course convention: logits = Linear(waveform).
+class TinyClipModel(Classifier):
+    """A deterministic clip classifier following the course contract: logits = Linear(waveform).
 
     A linear map of the raw samples is sensitive to every sample's position, so
     a window cut one sample off, or padded differently, changes its logits.
+    It records the lengths it is given.
     """
 
-    def __init__(self, n_classes: int = 3, sample_rate: int = SR, num_samples: int = WINDOW, with_lengths=False):
-        super().__init__()
+    def __init__(self, n_classes: int = 3, sample_rate: int = SR, num_samples: int = WINDOW, multi_label: bool = False):
+        super().__init__([f"class{i}" for i in range(n_classes)], sample_rate=sample_rate, num_samples=num_samples,
+                         multi_label=multi_label)
         torch.manual_seed(0)
         self.proj = nn.Linear(num_samples, n_classes)
-        self.sample_rate, self.num_samples = sample_rate, num_samples
-        self.labels = [f"class{i}" for i in range(n_classes)]
         self.seen_lengths = []
 
-    def forward(self, waveforms):  # (B, S) -> (B, C)
+    def forward(self, waveforms, lengths=None):  # (B, S) -> (B, C)
+        lengths = self.check_waveforms(waveforms, lengths)
         assert waveforms.shape[1] == self.num_samples
-        return self.proj(waveforms) * 10
-
-
-class LengthAwareModel(TinyClipModel):
-    def forward(self, waveforms, lengths=None):
         if lengths is not None:
             self.seen_lengths.append(lengths.tolist())
-        return super().forward(waveforms)
+        return self.proj(waveforms) * 10
+
 
 
 def _noise(n, seed=0):
@@ -159,7 +157,7 @@ def test_clip_probs_aggregate_the_windows():
 
 
 def test_short_audio_is_one_padded_window_and_model_gets_true_length():
-    model = LengthAwareModel()
+    model = TinyClipModel()
     wave = _noise(300)  # shorter than the 800-sample window
     result = sliding_window_predict(model, wave, sample_rate=SR)
     assert len(result) == 1
@@ -170,12 +168,26 @@ def test_short_audio_is_one_padded_window_and_model_gets_true_length():
     torch.testing.assert_close(result.clip_probs, result.probs[0])  # one window: the aggregate is that window
 
 
-def test_multi_label_uses_sigmoid():
-    model = TinyClipModel()
-    wave = _noise(WINDOW)
-    result = sliding_window_predict(model, wave, sample_rate=SR, multi_label=True)
+def test_multi_label_model_gets_sigmoid_probabilities():
+    """The activation is the model's own (model.probabilities): sigmoid for a multi-label model."""
+    single, multi = TinyClipModel(), TinyClipModel(multi_label=True)  # the same weights (seed 0)
+    wave = _noise(WINDOW * 2 + 300, seed=2)
+    starts = window_starts(wave.numel(), WINDOW, 400)
+    windows = torch.zeros(len(starts), WINDOW)
+    for i, s in enumerate(starts):
+        piece = wave[s:s + WINDOW]
+        windows[i, :len(piece)] = piece
     with torch.no_grad():
-        torch.testing.assert_close(result.probs, model(wave[None]).sigmoid())
+        logits = multi(windows)
+    result = sliding_window_predict(multi, wave, sample_rate=SR, hop_seconds=0.05)
+    torch.testing.assert_close(result.probs, logits.sigmoid(), atol=1e-6, rtol=0)
+    assert (result.probs.sum(1) - 1).abs().max() > 0.1  # not a softmax: rows need not sum to 1
+    plain = sliding_window_predict(single, wave, sample_rate=SR, hop_seconds=0.05)
+    torch.testing.assert_close(plain.probs, logits.softmax(-1), atol=1e-6, rtol=0)
+    peak = sliding_window_predict(multi, wave, sample_rate=SR, hop_seconds=0.05, aggregation="max")
+    torch.testing.assert_close(peak.clip_probs, logits.sigmoid().max(0).values, atol=1e-6, rtol=0)
+    with pytest.raises(TypeError, match="multi_label"):
+        sliding_window_predict(multi, wave, sample_rate=SR, multi_label=True)  # the argument is gone
 
 
 def test_tensor_at_another_rate_is_resampled():
@@ -299,8 +311,10 @@ def test_bad_file_inputs(tmp_path):
     nan_path = _write(tmp_path / "nan.wav", np.array([0.0, np.nan, 0.0] * 100), SR)
     with pytest.raises(ValueError, match="NaN or Inf"):
         sliding_window_predict(model, nan_path)
-    with pytest.raises(TypeError, match="does not follow the course classifier convention"):
+    with pytest.raises(TypeError, match=r"does not follow the course classifier contract: missing \['labels'"):
         sliding_window_predict(nn.Linear(3, 3), path)
+    with pytest.raises(TypeError, match="predicts one label per frame, not per clip.*chunked_frame_predict"):
+        sliding_window_predict(tiny_frame_model(), path)
 
 
 def test_as_source_kinds(tmp_path):
@@ -322,7 +336,7 @@ def tiny_frame_model(num_hidden_layers: int = 0, **overrides):
 
     torch.manual_seed(0)
     config = tiny_wav2vec2_config(num_hidden_layers=num_hidden_layers, **overrides)
-    model = Wav2Vec2FrameClassifier(config, ["speech", "dog", "music"], multi_label=True, sample_rate=SR,
+    model = Wav2Vec2FrameClassifier(["speech", "dog", "music"], config, multi_label=True, sample_rate=SR,
                                     num_samples=SR)
     return model.eval()
 
@@ -333,7 +347,7 @@ def _whole(model, wave):
 
 
 def _reach_stride(model):
-    from course_utils.frames import encoder_stride, receptive_field
+    from course_utils.models.wav2vec2 import encoder_stride, receptive_field
 
     return receptive_field(model.config), encoder_stride(model.config)
 
@@ -343,8 +357,8 @@ def _reach_stride(model):
                                            (61, 0),      # frame 61 opens a 7th chunk of 1 frame
                                            (5, 7)])      # shorter than one chunk
 def test_chunked_frames_equal_the_whole_file_when_context_covers_the_reach(frames, extra):
-    from course_utils.frames import num_frames
-    from course_utils.longaudio import chunked_frame_predict, frame_context
+    from course_utils.models.wav2vec2 import num_frames
+    from course_utils.inference import chunked_frame_predict, frame_context
 
     model = tiny_frame_model()
     reach, stride = _reach_stride(model)
@@ -362,7 +376,7 @@ def test_chunked_frames_equal_the_whole_file_when_context_covers_the_reach(frame
 
 def test_chunked_frames_with_too_little_context_differ_at_chunk_edges():
     """The test above can fail: with no context, frames next to a chunk boundary change."""
-    from course_utils.longaudio import chunked_frame_predict
+    from course_utils.inference import chunked_frame_predict
 
     model = tiny_frame_model()
     reach, stride = _reach_stride(model)
@@ -376,7 +390,7 @@ def test_chunked_frames_with_too_little_context_differ_at_chunk_edges():
 
 
 def test_chunked_frames_from_a_resampled_file(tmp_path):
-    from course_utils.longaudio import chunked_frame_predict
+    from course_utils.inference import chunked_frame_predict
 
     model = tiny_frame_model()
     wave = _noise(22050 * 2, seed=14)  # 2 s at 22.05 kHz
@@ -387,7 +401,7 @@ def test_chunked_frames_from_a_resampled_file(tmp_path):
 
 
 def test_transformer_context_is_unbounded_so_chunking_approximates():
-    from course_utils.longaudio import chunked_frame_predict, frame_context
+    from course_utils.inference import chunked_frame_predict, frame_context
 
     model = tiny_frame_model(num_hidden_layers=1)
     assert frame_context(model.config) is None
@@ -403,7 +417,7 @@ def test_transformer_context_is_unbounded_so_chunking_approximates():
 
 
 def test_chunked_frame_errors():
-    from course_utils.longaudio import chunked_frame_predict
+    from course_utils.inference import chunked_frame_predict
 
     model = tiny_frame_model()
     with pytest.raises(ValueError, match="shorter than one frame's receptive field"):
