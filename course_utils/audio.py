@@ -118,8 +118,9 @@ def resample(waveform, orig_sr: int, new_sr: int) -> torch.Tensor:
     """
     orig_sr = check_sample_rate(orig_sr, name="orig_sr")
     new_sr = check_sample_rate(new_sr, name="new_sr")
-    if not isinstance(waveform, torch.Tensor):
-        waveform = torch.as_tensor(np.asarray(waveform))
+    if not isinstance(waveform, (torch.Tensor, np.ndarray)):
+        raise TypeError(f"waveform must be a torch.Tensor or numpy array, got {type(waveform).__name__}")
+    waveform = torch.as_tensor(waveform)
     if not waveform.is_floating_point():
         raise ValueError(f"waveform must hold floating-point samples, got dtype {waveform.dtype}")
     if waveform.numel() == 0 or waveform.dim() == 0:

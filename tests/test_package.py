@@ -90,3 +90,28 @@ def test_every_module_declares_all_and_exports_what_exists(name):
     assert hasattr(module, "__all__"), f"{name} has no __all__"
     missing = [n for n in module.__all__ if not hasattr(module, n)]
     assert missing == [], f"{name}.__all__ names what it does not define: {missing}"
+
+
+def test_a_non_tensor_where_a_tensor_is_needed_is_a_type_error():
+    """One rule at every module's boundary: wrong type -> TypeError that names the argument."""
+    import course_utils.audio as audio
+    import course_utils.augment as augment
+    import course_utils.fast_features as fast_features
+    import course_utils.features as features
+    from course_utils.models.cnn import SpectrogramCNN
+    from course_utils.models.heads import lengths_to_mask, masked_mean_pool
+    from course_utils.models.wav2vec2 import Wav2Vec2Classifier
+
+    calls = {
+        "waveform": [lambda: audio.resample("abc", 16000, 8000), lambda: audio.validate_waveform("abc"),
+                     lambda: augment.add_noise("abc", 10.0), lambda: features.stft("abc"),
+                     lambda: fast_features.LogMel()("abc")],
+        "spectrogram": [lambda: augment.time_mask("abc")],
+        "hidden": [lambda: masked_mean_pool("abc")],
+        "lengths": [lambda: lengths_to_mask("abc", 3)],
+        "waveforms": [lambda: SpectrogramCNN(["a", "b"])("abc"), lambda: Wav2Vec2Classifier(["a", "b"])(None)],
+    }
+    for name, fns in calls.items():
+        for fn in fns:
+            with pytest.raises(TypeError, match=name):
+                fn()

@@ -67,111 +67,111 @@ def check_clip_args(n: int, name: str, minimum: int = 1) -> int:
 
 
 def check_generator_rate(sample_rate: int) -> int:
-    sr = check_sample_rate(sample_rate)
-    if sr < MIN_SAMPLE_RATE:
+    sample_rate = check_sample_rate(sample_rate)
+    if sample_rate < MIN_SAMPLE_RATE:
         raise ValueError(f"sample_rate must be at least {MIN_SAMPLE_RATE} Hz for the generated sounds "
-                         f"(their formants reach 3.4 kHz), got {sr}")
-    return sr
+                         f"(their formants reach 3.4 kHz), got {sample_rate}")
+    return sample_rate
 
 
 # ----------------------------------------------------------------------------
-# Recipes: rng, sr -> (dry event (samples,), pitch in Hz or 0.0)
+# Recipes: rng, sample_rate -> (dry event (samples,), pitch in Hz or 0.0)
 
 
-def horn(rng: np.random.Generator, sr: int, octave: int = 0) -> tuple[np.ndarray, float]:
+def horn(rng: np.random.Generator, sample_rate: int, octave: int = 0) -> tuple[np.ndarray, float]:
     """A brass-like harmonic stack with vibrato; `octave=1` doubles every frequency."""
-    n = int(rng.uniform(0.35, 0.8) * sr)
+    n = int(rng.uniform(0.35, 0.8) * sample_rate)
     f0 = 170.0 * 2.0 ** rng.uniform(0.0, 0.5) * 2**octave
-    t = np.arange(n) / sr
+    t = np.arange(n) / sample_rate
     vibrato = 1.0 + rng.uniform(0.0, 0.006) * np.sin(synth.TWO_PI * rng.uniform(4, 6) * t + rng.uniform(0, 6.3))
     amps = np.arange(1, 21) ** -rng.uniform(1.0, 1.6)        # brightness varies, same for both octaves
-    x = synth.harmonic_stack(f0 * vibrato, sr, amps, phase0=rng.uniform(0, synth.TWO_PI))
-    return x * synth.attack_release(n, sr, rng.uniform(0.02, 0.06), rng.uniform(0.05, 0.15)), f0
+    x = synth.harmonic_stack(f0 * vibrato, sample_rate, amps, phase0=rng.uniform(0, synth.TWO_PI))
+    return x * synth.attack_release(n, sample_rate, rng.uniform(0.02, 0.06), rng.uniform(0.05, 0.15)), f0
 
 
-def chirp(rng: np.random.Generator, sr: int) -> tuple[np.ndarray, float]:
+def chirp(rng: np.random.Generator, sample_rate: int) -> tuple[np.ndarray, float]:
     """A whistle sweeping up by a factor 3-6 (1.5-2.5 octaves), symmetric fades."""
-    n = int(rng.uniform(0.25, 0.6) * sr)
+    n = int(rng.uniform(0.25, 0.6) * sample_rate)
     f_start = 300.0 * 2.0 ** rng.uniform(0.0, 1.0)
     f_end = f_start * 2.0 ** rng.uniform(1.5, 2.5)
-    x = synth.harmonic_stack(synth.exp_chirp(f_start, f_end, n, sr), sr, np.array([1.0, 0.25]),
+    x = synth.harmonic_stack(synth.exp_chirp(f_start, f_end, n, sample_rate), sample_rate, np.array([1.0, 0.25]),
                              phase0=rng.uniform(0, synth.TWO_PI))
-    return x * synth.attack_release(n, sr, 0.02, 0.02), float(np.sqrt(f_start * f_end))
+    return x * synth.attack_release(n, sample_rate, 0.02, 0.02), float(np.sqrt(f_start * f_end))
 
 
-def bell(rng: np.random.Generator, sr: int, freq: float, tau: float) -> np.ndarray:
+def bell(rng: np.random.Generator, sample_rate: int, freq: float, tau: float) -> np.ndarray:
     """One struck bell: partials 1, 2, 3 x freq, the higher ones dying faster."""
-    n = synth.decay_length(tau, sr, floor_db=30.0)
-    t = np.arange(n) / sr
+    n = synth.decay_length(tau, sample_rate, floor_db=30.0)
+    t = np.arange(n) / sample_rate
     x = np.zeros(n)
     for k, amp in ((1, 1.0), (2, 0.35), (3, 0.15)):
-        if k * freq < 0.45 * sr:
+        if k * freq < 0.45 * sample_rate:
             x += amp * np.sin(synth.TWO_PI * k * freq * t + rng.uniform(0, synth.TWO_PI)) * np.exp(-t * k / tau)
-    return x * synth.attack_release(n, sr, 0.002, 0.01)
+    return x * synth.attack_release(n, sample_rate, 0.002, 0.01)
 
 
-def ding_dong(rng: np.random.Generator, sr: int) -> tuple[np.ndarray, float]:
+def ding_dong(rng: np.random.Generator, sample_rate: int) -> tuple[np.ndarray, float]:
     """A doorbell: a high bell, then a bell a major third (4 semitones) lower."""
     f_hi = 600.0 * 2.0 ** rng.uniform(0.0, 0.4)
     tau = rng.uniform(0.1, 0.18)
-    gap = int(rng.uniform(0.22, 0.32) * sr)
-    ding, dong = bell(rng, sr, f_hi, tau), bell(rng, sr, f_hi * 2 ** (-4 / 12), tau)
+    gap = int(rng.uniform(0.22, 0.32) * sample_rate)
+    ding, dong = bell(rng, sample_rate, f_hi, tau), bell(rng, sample_rate, f_hi * 2 ** (-4 / 12), tau)
     x = np.zeros(gap + dong.shape[0])
     x[: ding.shape[0]] += ding[: x.shape[0]]
     x[gap:] += dong
     return x, f_hi
 
 
-def vowel(rng: np.random.Generator, sr: int, formants: tuple[float, ...]) -> tuple[np.ndarray, float]:
+def vowel(rng: np.random.Generator, sample_rate: int, formants: tuple[float, ...]) -> tuple[np.ndarray, float]:
     """A voice holding one vowel: glottal source -> formant resonators -> lips (source-filter model)."""
-    n = int(rng.uniform(0.3, 0.8) * sr)
+    n = int(rng.uniform(0.3, 0.8) * sample_rate)
     f0 = 100.0 * 2.0 ** rng.uniform(0.0, 0.85)
-    t = np.arange(n) / sr
+    t = np.arange(n) / sample_rate
     contour = f0 * (1.0 + rng.uniform(-0.08, 0.08) * t / t[-1]) * (1 + 0.01 * np.sin(synth.TWO_PI * 5.5 * t))
     tract = rng.uniform(0.9, 1.12)                           # vocal-tract length scales every formant
-    src = synth.glottal_source(contour, sr, rng)
-    x = synth.lip_radiation(synth.formant_filter(src, np.array(formants) * tract, (80.0, 90.0, 120.0), sr))
-    return x * synth.attack_release(n, sr, rng.uniform(0.03, 0.06), rng.uniform(0.05, 0.12)), f0
+    src = synth.glottal_source(contour, sample_rate, rng)
+    x = synth.lip_radiation(synth.formant_filter(src, np.array(formants) * tract, (80.0, 90.0, 120.0), sample_rate))
+    return x * synth.attack_release(n, sample_rate, rng.uniform(0.03, 0.06), rng.uniform(0.05, 0.12)), f0
 
 
 VOWEL_A = (730.0, 1090.0, 2440.0)
 VOWEL_I = (270.0, 2290.0, 3010.0)
 
 
-def wind(rng: np.random.Generator, sr: int) -> tuple[np.ndarray, float]:
+def wind(rng: np.random.Generator, sample_rate: int) -> tuple[np.ndarray, float]:
     """Brown-ish noise through a wide low resonance, swelling in slow gusts."""
-    n = int(rng.uniform(0.6, 1.0) * sr)
-    t = np.arange(n) / sr
+    n = int(rng.uniform(0.6, 1.0) * sample_rate)
+    t = np.arange(n) / sample_rate
     x = synth.resonate(synth.colored_noise(n, rng, rng.uniform(1.0, 2.0)), rng.uniform(250, 700),
-                       rng.uniform(200, 500), sr)
+                       rng.uniform(200, 500), sample_rate)
     gusts = sum(np.sin(synth.TWO_PI * rng.uniform(0.5, 3.0) * t + rng.uniform(0, 6.3)) for _ in range(3))
     gusts = 0.2 + 0.8 * (gusts - gusts.min()) / (np.ptp(gusts) + 1e-9)
-    return x * gusts * synth.attack_release(n, sr, 0.1, 0.15), 0.0
+    return x * gusts * synth.attack_release(n, sample_rate, 0.1, 0.15), 0.0
 
 
-def rain(rng: np.random.Generator, sr: int) -> tuple[np.ndarray, float]:
+def rain(rng: np.random.Generator, sample_rate: int) -> tuple[np.ndarray, float]:
     """Soft high hiss plus droplets: random clicks ringing a high resonance."""
-    n = int(rng.uniform(0.6, 1.0) * sr)
+    n = int(rng.uniform(0.6, 1.0) * sample_rate)
     drops = np.zeros(n)
-    count = rng.poisson(rng.uniform(40, 100) * n / sr)
+    count = rng.poisson(rng.uniform(40, 100) * n / sample_rate)
     drops[rng.integers(0, n, count)] = rng.uniform(0.3, 1.0, count) * rng.choice([-1.0, 1.0], count)
-    centre = min(rng.uniform(1500, 4000), 0.4 * sr)
-    x = synth.resonate(drops, centre, 1200.0, sr)
+    centre = min(rng.uniform(1500, 4000), 0.4 * sample_rate)
+    x = synth.resonate(drops, centre, 1200.0, sample_rate)
     hiss = np.diff(synth.colored_noise(n + 1, rng, 0.0))     # differencing tilts white noise up
     x = x / (synth.rms(x) + 1e-9) + 0.3 * hiss / (synth.rms(hiss) + 1e-9)
-    return x * synth.attack_release(n, sr, 0.05, 0.1), 0.0
+    return x * synth.attack_release(n, sample_rate, 0.05, 0.1), 0.0
 
 
 # class -> (recipe, played backwards?)
 RECIPES = {
-    "horn_low": (lambda rng, sr: horn(rng, sr, 0), False),
-    "horn_high": (lambda rng, sr: horn(rng, sr, 1), False),
+    "horn_low": (lambda rng, sample_rate: horn(rng, sample_rate, 0), False),
+    "horn_high": (lambda rng, sample_rate: horn(rng, sample_rate, 1), False),
     "chirp_up": (chirp, False),
     "chirp_down": (chirp, True),
     "ding_dong": (ding_dong, False),
     "dong_ding": (ding_dong, True),
-    "vowel_a": (lambda rng, sr: vowel(rng, sr, VOWEL_A), False),
-    "vowel_i": (lambda rng, sr: vowel(rng, sr, VOWEL_I), False),
+    "vowel_a": (lambda rng, sample_rate: vowel(rng, sample_rate, VOWEL_A), False),
+    "vowel_i": (lambda rng, sample_rate: vowel(rng, sample_rate, VOWEL_I), False),
     "wind": (wind, False),
     "rain": (rain, False),
 }
@@ -192,24 +192,24 @@ def make_clip(label: str, index: int = 0, seed: int = 0, sample_rate: int = 1600
     """
     if label not in RECIPES:
         raise ValueError(f"unknown class {label!r}; the clip classes are {CLIP_CLASSES}")
-    sr = check_generator_rate(sample_rate)
+    sample_rate = check_generator_rate(sample_rate)
     check_clip_args(index, "index", minimum=0)
     check_clip_args(seed, "seed", minimum=0)
     rng = np.random.default_rng([seed, CLIP_CLASSES.index(label), index])
     recipe, backwards = RECIPES[label]
-    event, pitch = recipe(rng, sr)                          # (d,)
+    event, pitch = recipe(rng, sample_rate)                          # (d,)
 
     rt60 = 0.0
     if rng.random() < 0.4:                                  # a small room, 4 clips in 10
         rt60 = rng.uniform(0.1, 0.3)
-        event = synth.reverb(event, sr, rng, rt60, wet=rng.uniform(0.1, 0.3))
-    max_len = int(round(CLIP_SECONDS * sr))
+        event = synth.reverb(event, sample_rate, rng, rt60, wet=rng.uniform(0.1, 0.3))
+    max_len = int(round(CLIP_SECONDS * sample_rate))
     if event.shape[0] > max_len:                            # cut a long tail, with a 10 ms fade
-        event = event[:max_len] * synth.attack_release(max_len, sr, 0.0, 0.01)
+        event = event[:max_len] * synth.attack_release(max_len, sample_rate, 0.0, 0.01)
     event = event / (np.abs(event).max() + 1e-12)
     d = event.shape[0]
 
-    length = int(rng.integers(max(d, int(MIN_CLIP_SECONDS * sr)), max_len + 1))
+    length = int(rng.integers(max(d, int(MIN_CLIP_SECONDS * sample_rate)), max_len + 1))
     onset = int(rng.integers(0, length - d + 1))
     snr_db = rng.uniform(10.0, 30.0)
     background = synth.colored_noise(length, rng, rng.uniform(0.0, 2.0))
@@ -220,7 +220,7 @@ def make_clip(label: str, index: int = 0, seed: int = 0, sample_rate: int = 1600
     if backwards:
         x, onset = x[::-1], length - onset - d
     meta = {"pitch_hz": float(pitch), "snr_db": float(snr_db), "gain_db": float(gain_db),
-            "onset_s": onset / sr, "event_s": d / sr, "duration_s": length / sr, "rt60_s": float(rt60)}
+            "onset_s": onset / sample_rate, "event_s": d / sample_rate, "duration_s": length / sample_rate, "rt60_s": float(rt60)}
     return np.ascontiguousarray(x, dtype=np.float32), meta
 
 
@@ -248,7 +248,7 @@ def make_clip_dataset(n_per_class: int = 100, seed: int = 0, sample_rate: int = 
     """
     n_per_class = check_clip_args(n_per_class, "n_per_class", minimum=3)
     seed = check_clip_args(seed, "seed", minimum=0)
-    sr = check_generator_rate(sample_rate)
+    sample_rate = check_generator_rate(sample_rate)
     classes = list(CLIP_CLASSES if classes is None else classes)
     unknown = [c for c in classes if c not in RECIPES]
     if unknown or not classes or len(set(classes)) != len(classes):
@@ -260,7 +260,7 @@ def make_clip_dataset(n_per_class: int = 100, seed: int = 0, sample_rate: int = 
     for label_id, name in enumerate(classes):
         for i in range(n_per_class):
             split = SPLITS[int(np.searchsorted(bounds, i, side="right")) - 1]
-            wave, meta = make_clip(name, i, seed, sr)
+            wave, meta = make_clip(name, i, seed, sample_rate)
             rows[split].append((wave, {"clip_id": f"{name}_{i:04d}", "label": label_id, **meta}))
 
     features = {"label": ClassLabel(names=classes), "clip_id": Value("string"),
@@ -271,5 +271,5 @@ def make_clip_dataset(n_per_class: int = 100, seed: int = 0, sample_rate: int = 
     for split, items in rows.items():
         items = [items[j] for j in shuffle.permutation(len(items))]
         columns = {k: [meta[k] for _, meta in items] for k in features}
-        out[split] = build_dataset([w for w, _ in items], sr, columns, features)
+        out[split] = build_dataset([w for w, _ in items], sample_rate, columns, features)
     return DatasetDict(out)

@@ -1,9 +1,9 @@
 """Sound synthesis from first principles: the DSP the course's sounds are made of.
 
 Every sound in the generated data is built from a handful of ideas, each a
-short numpy function here (1-D float arrays of samples at `sr` Hz):
+short numpy function here (1-D float arrays of samples at `sample_rate` Hz):
 
-    oscillators    a phase that advances by 2*pi*f/sr per sample; sin(k * phase) is harmonic k
+    oscillators    a phase that advances by 2*pi*f/sample_rate per sample; sin(k * phase) is harmonic k
     envelopes      how loudness rises and falls (attack, release, exponential decay)
     noise          white noise shaped to 1/f^alpha (white, pink, brown)
     resonators     two-pole filters that ring at one frequency: formants, bodies of drums and doors
@@ -32,21 +32,21 @@ TWO_PI = 2.0 * np.pi
 # Oscillators
 
 
-def phase_from_frequency(freq_hz: np.ndarray, sr: int, phase0: float = 0.0) -> np.ndarray:
+def phase_from_frequency(freq_hz: np.ndarray, sample_rate: int, phase0: float = 0.0) -> np.ndarray:
     """Instantaneous phase (radians) of an oscillator whose frequency varies per sample."""
-    return phase0 + TWO_PI * np.cumsum(freq_hz) / sr  # (samples,)
+    return phase0 + TWO_PI * np.cumsum(freq_hz) / sample_rate  # (samples,)
 
 
-def harmonic_stack(freq_hz: np.ndarray, sr: int, amplitudes: np.ndarray, phase0: float = 0.0) -> np.ndarray:
+def harmonic_stack(freq_hz: np.ndarray, sample_rate: int, amplitudes: np.ndarray, phase0: float = 0.0) -> np.ndarray:
     """Sum of harmonics k*f0 with the given amplitudes (harmonic k = amplitudes[k-1]).
 
-    Harmonics above 0.45*sr are left out (they would alias back down).
+    Harmonics above 0.45*sample_rate are left out (they would alias back down).
     `freq_hz` is the fundamental per sample, so vibrato and glides come free.
     sin(k*phase) comes from the recurrence sin(k x) = 2 cos(x) sin((k-1) x) - sin((k-2) x),
     two multiply-adds per harmonic instead of a sine.
     """
-    phase = phase_from_frequency(freq_hz, sr, phase0)          # (samples,)
-    n_audible = int(np.sum(np.arange(1, len(amplitudes) + 1) * np.max(freq_hz) < 0.45 * sr))
+    phase = phase_from_frequency(freq_hz, sample_rate, phase0)          # (samples,)
+    n_audible = int(np.sum(np.arange(1, len(amplitudes) + 1) * np.max(freq_hz) < 0.45 * sample_rate))
     two_cos = 2.0 * np.cos(phase)
     prev, cur = np.zeros_like(phase), np.sin(phase)           # sin(0 x), sin(1 x)
     out = amplitudes[0] * cur if n_audible else np.zeros_like(phase)
@@ -57,7 +57,7 @@ def harmonic_stack(freq_hz: np.ndarray, sr: int, amplitudes: np.ndarray, phase0:
     return out
 
 
-def exp_chirp(f_start: float, f_end: float, n: int, sr: int) -> np.ndarray:
+def exp_chirp(f_start: float, f_end: float, n: int, sample_rate: int) -> np.ndarray:
     """Instantaneous frequency of an exponential sweep: equal time per octave, like a whistle."""
     return f_start * (f_end / f_start) ** (np.arange(n) / max(n - 1, 1))
 
@@ -66,10 +66,10 @@ def exp_chirp(f_start: float, f_end: float, n: int, sr: int) -> np.ndarray:
 # Envelopes
 
 
-def attack_release(n: int, sr: int, attack_s: float, release_s: float) -> np.ndarray:
+def attack_release(n: int, sample_rate: int, attack_s: float, release_s: float) -> np.ndarray:
     """Raised-cosine fade in over `attack_s` and fade out over `release_s`, flat between."""
     env = np.ones(n)
-    a, r = min(int(attack_s * sr), n // 2), min(int(release_s * sr), n // 2)
+    a, r = min(int(attack_s * sample_rate), n // 2), min(int(release_s * sample_rate), n // 2)
     if a:
         env[:a] = 0.5 - 0.5 * np.cos(np.pi * np.arange(a) / a)
     if r:
@@ -77,9 +77,9 @@ def attack_release(n: int, sr: int, attack_s: float, release_s: float) -> np.nda
     return env
 
 
-def decay_length(tau_s: float, sr: int, floor_db: float = 40.0) -> int:
+def decay_length(tau_s: float, sample_rate: int, floor_db: float = 40.0) -> int:
     """Samples until an exp(-t/tau) decay has fallen by `floor_db` decibels."""
-    return int(np.ceil(tau_s * floor_db / 20.0 * np.log(10.0) * sr))
+    return int(np.ceil(tau_s * floor_db / 20.0 * np.log(10.0) * sample_rate))
 
 
 # ----------------------------------------------------------------------------
@@ -101,22 +101,22 @@ def colored_noise(n: int, rng: np.random.Generator, alpha: float = 0.0) -> np.nd
     return noise / (np.sqrt(np.mean(noise**2)) + 1e-12)
 
 
-def resonator_coefficients(freq_hz, bandwidth_hz, sr: int) -> tuple[np.ndarray, np.ndarray]:
-    """Two-pole resonator: poles at radius exp(-pi*B/sr) and angle 2*pi*F/sr, gain 1 at F."""
-    r = np.exp(-np.pi * bandwidth_hz / sr)
-    theta = TWO_PI * freq_hz / sr
+def resonator_coefficients(freq_hz, bandwidth_hz, sample_rate: int) -> tuple[np.ndarray, np.ndarray]:
+    """Two-pole resonator: poles at radius exp(-pi*B/sample_rate) and angle 2*pi*F/sample_rate, gain 1 at F."""
+    r = np.exp(-np.pi * bandwidth_hz / sample_rate)
+    theta = TWO_PI * freq_hz / sample_rate
     a = np.array([1.0, -2.0 * r * np.cos(theta), r * r])
     b = np.array([(1.0 - r) * np.sqrt(1.0 - 2.0 * r * np.cos(2 * theta) + r * r)])
     return b, a
 
 
-def resonate(x: np.ndarray, freq_hz: float, bandwidth_hz: float, sr: int) -> np.ndarray:
+def resonate(x: np.ndarray, freq_hz: float, bandwidth_hz: float, sample_rate: int) -> np.ndarray:
     """Filter `x` through one resonator (a ringing band-pass)."""
-    b, a = resonator_coefficients(freq_hz, bandwidth_hz, sr)
+    b, a = resonator_coefficients(freq_hz, bandwidth_hz, sample_rate)
     return lfilter(b, a, x)
 
 
-def formant_filter(source: np.ndarray, formants_hz: np.ndarray, bandwidths_hz, sr: int,
+def formant_filter(source: np.ndarray, formants_hz: np.ndarray, bandwidths_hz, sample_rate: int,
                    block_s: float = 0.02) -> np.ndarray:
     """The vocal tract: a cascade of resonators at the formant frequencies.
 
@@ -131,15 +131,15 @@ def formant_filter(source: np.ndarray, formants_hz: np.ndarray, bandwidths_hz, s
     y = source
     if formants_hz.ndim == 1:
         for f, bw in zip(formants_hz, bandwidths_hz):
-            y = lfilter(*resonator_coefficients(f, bw, sr), y)
+            y = lfilter(*resonator_coefficients(f, bw, sample_rate), y)
         return y
     out = np.empty_like(source)
-    block = max(1, int(block_s * sr))
+    block = max(1, int(block_s * sample_rate))
     states = [np.zeros(2) for _ in formants_hz]
     for start in range(0, source.shape[0], block):
         seg = source[start:start + block]
         for i, (track, bw) in enumerate(zip(formants_hz, bandwidths_hz)):
-            b, a = resonator_coefficients(track[start], bw, sr)
+            b, a = resonator_coefficients(track[start], bw, sample_rate)
             seg, states[i] = lfilter(b, a, seg, zi=states[i])
         out[start:start + block] = seg
     return out
@@ -150,10 +150,10 @@ def lip_radiation(x: np.ndarray) -> np.ndarray:
     return np.diff(x, prepend=0.0)
 
 
-def glottal_source(f0_hz: np.ndarray, sr: int, rng: np.random.Generator, n_harmonics: int = 40) -> np.ndarray:
+def glottal_source(f0_hz: np.ndarray, sample_rate: int, rng: np.random.Generator, n_harmonics: int = 40) -> np.ndarray:
     """A voiced source: harmonics of f0 falling at -6 dB/octave (1/k), plus a breath of noise."""
     amps = 1.0 / np.arange(1, n_harmonics + 1)
-    voiced = harmonic_stack(f0_hz, sr, amps, phase0=rng.uniform(0, TWO_PI))
+    voiced = harmonic_stack(f0_hz, sample_rate, amps, phase0=rng.uniform(0, TWO_PI))
     return voiced + 0.02 * rng.standard_normal(f0_hz.shape[0])
 
 
@@ -161,9 +161,9 @@ def glottal_source(f0_hz: np.ndarray, sr: int, rng: np.random.Generator, n_harmo
 # Rooms and mixing
 
 
-def reverb(x: np.ndarray, sr: int, rng: np.random.Generator, rt60_s: float, wet: float) -> np.ndarray:
+def reverb(x: np.ndarray, sample_rate: int, rng: np.random.Generator, rt60_s: float, wet: float) -> np.ndarray:
     """Convolve with a synthetic room: noise decaying by 60 dB over `rt60_s` (output is longer)."""
-    n = max(int(rt60_s * sr), 1)
+    n = max(int(rt60_s * sample_rate), 1)
     ir = rng.standard_normal(n) * np.exp(-6.9 * np.arange(n) / n)  # ln(1000) = 6.9: -60 dB at the end
     ir /= np.sqrt(np.sum(ir**2))
     out = wet * fftconvolve(x, ir)  # (samples + n - 1,): the tail rings on

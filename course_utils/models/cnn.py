@@ -17,7 +17,7 @@ takes waveforms `(batch, samples)` (and optional lengths) and returns logits
 One warning travels with this module. Convolutions slide over both axes and
 global pooling forgets *where* a pattern was found: that is exactly what we
 want along time (a bark is a bark, early or late in the clip), but along
-frequency, position is pitch. `SpectrogramCNN(pooling="time")` averages over
+frequency, position is pitch. `SpectrogramCNN(labels, config={"pooling": "time"})` averages over
 time only and keeps the frequency axis for the head; notebook 03 measures
 what that changes for classes that differ only in pitch.
 """

@@ -54,6 +54,8 @@ def lengths_to_mask(lengths: torch.Tensor, max_length: int) -> torch.Tensor:
     tensor([[ True,  True,  True, False],
             [ True, False, False, False]])
     """
+    if not isinstance(lengths, (torch.Tensor, list, tuple)) and not hasattr(lengths, "__array__"):
+        raise TypeError(f"lengths must be a tensor (batch,) of lengths, got {type(lengths).__name__}")
     lengths = torch.as_tensor(lengths)
     if lengths.ndim != 1 or lengths.is_floating_point():
         raise ValueError(f"lengths must be a 1-D integer tensor (batch,), got shape {tuple(lengths.shape)} {lengths.dtype}")
@@ -65,7 +67,9 @@ def lengths_to_mask(lengths: torch.Tensor, max_length: int) -> torch.Tensor:
 
 
 def _check_hidden(hidden: torch.Tensor, name: str = "hidden") -> None:
-    if not torch.is_tensor(hidden) or hidden.ndim != 3:
+    if not torch.is_tensor(hidden):
+        raise TypeError(f"{name} must be a tensor (batch, frames, hidden_size), got {type(hidden).__name__}")
+    if hidden.ndim != 3:
         shape = tuple(hidden.shape) if torch.is_tensor(hidden) else type(hidden).__name__
         raise ValueError(f"{name} must be a tensor (batch, frames, hidden_size), got {shape}")
     if not hidden.is_floating_point():
