@@ -70,7 +70,8 @@ AGGREGATIONS = ("mean", "max")
 
 def prepare_waveform(model: nn.Module, path_or_waveform, sample_rate: int | None = None) -> tuple[torch.Tensor, int]:
     """The clip as the model wants it: mono float32 at `model.sample_rate`, zero-padded or cut to
-    `model.num_samples`. Returns `(waveform (num_samples,), true_length)`."""
+    `model.num_samples`. Returns `(waveform (num_samples,), true_length)`; a clip shorter than
+    `model.min_samples` (one fbank or encoder frame) counts that much of its padding as audio."""
     if isinstance(path_or_waveform, (str, os.PathLike)):
         if sample_rate is not None:
             raise ValueError(f"sample_rate={sample_rate} is only for arrays: a file's rate is read from the file "
@@ -98,7 +99,7 @@ def prepare_waveform(model: nn.Module, path_or_waveform, sample_rate: int | None
     length = min(waveform.shape[0], model.num_samples)
     fixed = torch.zeros(model.num_samples, dtype=torch.float32)
     fixed[:length] = waveform[:length]  # zero-pad short clips, cut long ones
-    return fixed, length
+    return fixed, min(model.num_samples, max(length, getattr(model, "min_samples", 1)))
 
 
 @torch.no_grad()
@@ -369,6 +370,7 @@ def sliding_window_predict(model: nn.Module, path_or_waveform, *, sample_rate: i
     device = model_device(model)
     model.eval()
 
+    shortest = min(window, getattr(model, "min_samples", 1))
     probs = []
     for b in range(0, len(starts), batch_size):
         batch_starts = starts[b:b + batch_size]
@@ -379,7 +381,7 @@ def sliding_window_predict(model: nn.Module, path_or_waveform, *, sample_rate: i
         for i, s in enumerate(batch_starts):
             piece = block[s - first:s - first + window]
             windows[i, :piece.shape[0]] = piece
-            lengths[i] = piece.shape[0]
+            lengths[i] = max(piece.shape[0], shortest)  # a last scrap shorter than one frame: padded with silence
         logits = model(windows.to(device), lengths.to(device)).float()  # (B, C)
         probs.append(model.probabilities(logits).cpu())
     probs = torch.cat(probs)  # (W, C)

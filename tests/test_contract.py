@@ -167,3 +167,12 @@ def test_lengths_are_checked(cls):
         model(waves, torch.tensor([S, S]))
     with pytest.raises(ValueError, match=r"waveforms must be \(batch, samples\)"):
         model(waves[0])
+
+
+@pytest.mark.parametrize("cls", MODELS, ids=ids)
+def test_float64_waveforms_are_read_in_the_model_dtype(cls):
+    """numpy's default dtype is float64: every model takes it and computes in its own dtype."""
+    model = build(cls)
+    waves, lengths = batch()
+    with torch.no_grad():
+        torch.testing.assert_close(model(waves.double(), lengths), model(waves, lengths), rtol=0, atol=0)

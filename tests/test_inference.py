@@ -35,7 +35,7 @@ class TinyClipModel(Classifier):
         self.seen_lengths = []
 
     def forward(self, waveforms, lengths=None):  # (B, S) -> (B, C)
-        lengths = self.check_waveforms(waveforms, lengths)
+        waveforms, lengths = self.prepare_input(waveforms, lengths)
         assert waveforms.shape[1] == self.num_samples
         if lengths is not None:
             self.seen_lengths.append(lengths.tolist())
@@ -430,3 +430,21 @@ def test_chunked_frame_errors():
         chunked_frame_predict(model, torch.zeros(2, SR), sample_rate=SR)
     with pytest.raises(TypeError, match="no Wav2Vec2-style config"):
         chunked_frame_predict(TinyClipModel(), _noise(SR), sample_rate=SR)
+
+
+@pytest.mark.parametrize("kind", ["ast", "wav2vec2"])
+def test_a_last_window_shorter_than_one_frame_is_padded_not_a_crash(kind):
+    """16,100 samples with 1-s windows leave a 100-sample scrap: less than one fbank frame (AST)
+    or one receptive field (Wav2Vec2). It is read with enough silence to make one frame."""
+    from course_utils.inference import predict
+    from course_utils.models.ast import ASTClassifier
+    from course_utils.models.wav2vec2 import Wav2Vec2Classifier
+
+    torch.manual_seed(0)
+    model = (ASTClassifier if kind == "ast" else Wav2Vec2Classifier)(["a", "b"]).eval()
+    assert 1 < model.min_samples < 1000
+    result = sliding_window_predict(model, _noise(16100), sample_rate=16000, hop_seconds=1.0)
+    assert len(result) == 2 and torch.isfinite(result.probs).all()
+    assert result.weights[-1].item() == pytest.approx(100 / 16000)  # the scrap still counts for what it is
+    probs = predict(model, _noise(50))  # a clip shorter than one frame
+    assert probs.shape == (2,) and torch.isfinite(probs).all()

@@ -567,9 +567,14 @@ class ASTClassifier(Classifier):
 
     def forward(self, waveforms: torch.Tensor, lengths: torch.Tensor | None = None, return_attentions: bool = False):
         """waveforms (B, S) [and their true lengths (B,)] -> logits (B, num_classes) [, attentions]."""
-        lengths = self.check_waveforms(waveforms, lengths)
+        waveforms, lengths = self.prepare_input(waveforms, lengths)
         fbank = self.features(waveforms, lengths)  # (B, max_length, num_mel_bins); frames past a clip's end = padding
         return self.ast(fbank, return_attentions=return_attentions)  # (B, num_classes)
+
+    @property
+    def min_samples(self) -> int:
+        """One fbank frame (400 samples at 16 kHz): a shorter clip gives no frame at all."""
+        return self.features.frame_length
 
     def resize(self, num_samples: int, mode: str = "cut") -> "ASTClassifier":
         """Adapt the classifier, in place, to clips of `num_samples` (e.g. a 10 s AudioSet model to 1 s

@@ -170,8 +170,15 @@ class Classifier(nn.Module):
         """Cross-entropy on class indices (B,), or binary cross-entropy on multi-hot targets (B, C)."""
         return classification_loss(logits, targets, self.multi_label)
 
-    def check_waveforms(self, waveforms: torch.Tensor, lengths=None) -> torch.Tensor | None:
-        """Raise a clear error for input that is not a float batch `(B, S)`; return the checked lengths."""
+    @property
+    def min_samples(self) -> int:
+        """The shortest true length the model can read (e.g. one fbank frame, one encoder frame);
+        inference pads a shorter clip with silence up to it."""
+        return 1
+
+    def prepare_input(self, waveforms: torch.Tensor, lengths=None) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """`(waveforms, lengths)` checked, the waveforms cast to the model's float dtype (a float64
+        batch from numpy works); a clear error for anything that is not a float batch `(B, S)`."""
         if not torch.is_tensor(waveforms):
             raise TypeError(f"waveforms must be a torch tensor (batch, samples), got {type(waveforms).__name__}; "
                             "convert with torch.as_tensor(x, dtype=torch.float32)")
@@ -182,7 +189,8 @@ class Classifier(nn.Module):
             raise ValueError(f"waveforms must be float, got {waveforms.dtype}")
         if waveforms.shape[1] == 0 or not torch.isfinite(waveforms).all():
             raise ValueError("waveforms are empty or contain NaN/Inf")
-        return check_lengths(lengths, waveforms)
+        dtype = next((p.dtype for p in self.parameters() if p.is_floating_point()), waveforms.dtype)
+        return waveforms.to(dtype), check_lengths(lengths, waveforms)
 
     def extra_repr(self) -> str:
         return (f"labels={self.labels[:4]}{'...' if len(self.labels) > 4 else ''}, sample_rate={self.sample_rate}, "

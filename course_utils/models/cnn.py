@@ -93,7 +93,7 @@ class SpectrogramCNN(Classifier):
         self.head = nn.Linear(head_in, self.num_classes)
 
     def forward(self, waveforms: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
-        self.check_waveforms(waveforms, lengths)
+        waveforms, _ = self.prepare_input(waveforms, lengths)  # the CNN hears padding as silence
         return self.classify_spectrogram(self.features(waveforms))  # (B, S) -> (B, n_mels, frames) -> (B, C)
 
     def classify_spectrogram(self, spec: torch.Tensor) -> torch.Tensor:
@@ -232,7 +232,7 @@ class ImageModelClassifier(Classifier):
         self.backbone_frozen = False
 
     def forward(self, waveforms: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
-        self.check_waveforms(waveforms, lengths)
+        waveforms, _ = self.prepare_input(waveforms, lengths)
         spec = self.features(waveforms)  # (B, n_mels, frames)
         # Standardize each clip, as image models expect normalized pixels. No learned state here,
         # so the recipe carries over unchanged from pre-training to a new task.

@@ -270,10 +270,15 @@ class _Wav2Vec2Base(Classifier):
         self.num_layers = config.num_hidden_layers + 1 if config.use_weighted_layer_sum else None
 
     # -- encoder -------------------------------------------------------------------------
+    @property
+    def min_samples(self) -> int:
+        """One encoder frame's receptive field: a shorter clip gives no frame at all."""
+        return receptive_field(self.config)
+
     def _check_input(self, waveforms: torch.Tensor, lengths: torch.Tensor | None):
-        lengths = self.check_waveforms(waveforms, lengths)
+        waveforms, lengths = self.prepare_input(waveforms, lengths)
         num_frames(self.config, waveforms.shape[1])  # a clip shorter than the receptive field: a clear error
-        return lengths
+        return waveforms, lengths
 
     def encode(self, waveforms: torch.Tensor, lengths: torch.Tensor | None = None):
         """Run the encoder. Returns `(hidden, frame_mask)`.
@@ -282,7 +287,7 @@ class _Wav2Vec2Base(Classifier):
         tuple of all layers' hidden states; frame_mask: (B, T) bool, or None when
         no mask is used (no lengths, or `use_attention_mask=False`).
         """
-        lengths = self._check_input(waveforms, lengths)
+        waveforms, lengths = self._check_input(waveforms, lengths)
         if self.do_normalize:
             waveforms = normalize_waveforms(waveforms, lengths)  # (B, S)
         sample_mask = None
