@@ -184,6 +184,14 @@ def _registered(name) -> type:
     return CLASSIFIERS[name]
 
 
+def _check_finite(state: dict[str, torch.Tensor], where) -> None:
+    """A checkpoint whose weights hold NaN or Inf would predict NaN: refuse it by name."""
+    bad = [k for k, v in state.items() if v.is_floating_point() and not torch.isfinite(v).all()]
+    if bad:
+        raise ValueError(f"{where}: weights {bad[:3]} contain NaN or Inf (a diverged training run?); "
+                         "this checkpoint cannot predict anything")
+
+
 def load_classifier(directory: str | os.PathLike, device: torch.device | str | None = None) -> nn.Module:
     """Rebuild a classifier saved by `save_classifier`, in eval mode (on `device`, default cpu)."""
     from safetensors import SafetensorError
@@ -200,7 +208,9 @@ def load_classifier(directory: str | os.PathLike, device: torch.device | str | N
     cls = _registered(meta.get("class"))
     if meta.get("layout") == "transformers":
         with quiet_transformers():
-            return cls.from_pretrained(directory).to(device or "cpu").eval()
+            model = cls.from_pretrained(directory)
+        _check_finite(model.state_dict(), directory)
+        return model.to(device or "cpu").eval()
     if not isinstance(meta.get("config"), dict):
         raise ValueError(f"{directory / CONFIG_NAME}: no \"config\" object to rebuild {cls.__name__} from")
     weights_path = directory / WEIGHTS_NAME
@@ -214,6 +224,7 @@ def load_classifier(directory: str | os.PathLike, device: torch.device | str | N
         state = load_file(str(weights_path))
     except (SafetensorError, OSError) as exc:
         raise ValueError(f"{weights_path} is not a readable safetensors file ({exc})") from None
+    _check_finite(state, weights_path)
     try:
         model.load_state_dict(state, strict=True)
     except RuntimeError as exc:

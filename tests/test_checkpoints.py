@@ -230,3 +230,12 @@ def test_load_classifier_refuses_a_plain_transformers_folder(tmp_path):
         load_classifier(tmp_path / "plain")
     loaded = ASTClassifier.from_pretrained(tmp_path / "plain")  # ... which works
     assert loaded.labels == LABELS
+
+
+def test_a_transformers_folder_with_nan_weights_is_refused(tmp_path):
+    model = make_ast()
+    with torch.no_grad():
+        model.ast.head.bias[0] = float("nan")
+    save_classifier(model, tmp_path / "nan")
+    with pytest.raises(ValueError, match="contain NaN or Inf"):
+        load_classifier(tmp_path / "nan")

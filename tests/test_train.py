@@ -302,3 +302,12 @@ def test_single_label_loss_takes_indices_or_distributions_but_not_multi_hot():
     torch.testing.assert_close(model.loss(logits, soft), nn.functional.cross_entropy(logits, soft))
     with pytest.raises(ValueError, match="multi-hot targets need multi_label=True"):
         model.loss(logits, torch.tensor([[1.0, 0.0, 1.0], [0.0, 0.0, 0.0]]))
+
+
+def test_a_checkpoint_with_nan_weights_is_refused(tmp_path):
+    model = new_model()
+    with torch.no_grad():
+        model.head.weight[0, 0] = float("nan")
+    folder = save_classifier(model, tmp_path / "nan")
+    with pytest.raises(ValueError, match=r"weights \['head.weight'\] contain NaN"):
+        load_classifier(folder)
