@@ -30,7 +30,7 @@ import soundfile as sf
 import torch
 import torchaudio.functional as AF
 
-__all__ = ["check_sample_rate", "load_audio", "resample", "save_audio", "validate_waveform"]
+__all__ = ["check_sample_rate", "load_audio", "resample", "save_audio", "umask_mode", "validate_waveform"]
 
 # ----------------------------------------------------------------------------
 # Checks
@@ -162,6 +162,14 @@ def load_audio(path: str | os.PathLike, sample_rate: int | None = 16000) -> torc
     return waveform
 
 
+def umask_mode(mode: int) -> int:
+    """`mode` less the process's umask: the permissions `open()` would give a new file (0o666 -> 0o644
+    under the usual umask 022). Temporary files are created 0600; files renamed into place get this."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mode & ~mask
+
+
 def save_audio(path: str | os.PathLike, waveform, sample_rate: int, *, subtype: str | None = None) -> Path:
     """Write `waveform` `(samples,)` or `(channels, samples)` to `path`, atomically.
 
@@ -185,6 +193,9 @@ def save_audio(path: str | os.PathLike, waveform, sample_rate: int, *, subtype: 
     if effective.startswith(("PCM", "ALAW", "ULAW")) and peak > 1.0:
         raise ValueError(f"waveform peaks at {peak:.3f} > 1.0 and would clip as {effective}; "
                          f"scale it down (waveform / waveform.abs().max()) or pass subtype='FLOAT'")
+    if waveform.ndim == 2 and waveform.shape[1] <= 8 < waveform.shape[0]:
+        raise ValueError(f"waveform has shape {tuple(waveform.shape)}: that looks like (samples, channels), "
+                         "but save_audio takes (channels, samples) as torchaudio does; pass waveform.T")
     data = waveform.numpy()
     data = data if data.ndim == 1 else data.T  # soundfile wants (samples, channels)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -192,6 +203,7 @@ def save_audio(path: str | os.PathLike, waveform, sample_rate: int, *, subtype: 
     os.close(fd)
     try:
         sf.write(tmp, data, sample_rate, subtype=subtype, format=fmt)
+        os.chmod(tmp, umask_mode(0o666))  # mkstemp makes 0600; a saved file gets the usual permissions
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

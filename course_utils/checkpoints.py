@@ -40,6 +40,7 @@ from typing import Callable
 import torch
 from torch import nn
 
+from course_utils.audio import umask_mode
 from course_utils.models.base import check_classifier
 
 __all__ = ["CLASSIFIERS", "CONFIG_NAME", "WEIGHTS_NAME", "check_model_type", "load_classifier",
@@ -90,6 +91,7 @@ def write_atomic(path: Path, write: Callable[[str], None]) -> None:
     os.close(fd)
     try:
         write(tmp)
+        os.chmod(tmp, umask_mode(0o666))  # mkstemp makes 0600; a saved file gets the usual permissions
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

@@ -199,3 +199,28 @@ def test_save_rejects_clipping_and_unknown_formats(tmp_path):
     with pytest.raises(ValueError, match="subtype 'VORBIS' is not valid for WAV"):
         save_audio(tmp_path / "x.wav", tone(), 16000, subtype="VORBIS")
     assert not list(tmp_path.glob("*.tmp")) and not list(tmp_path.glob(".*"))
+
+
+def test_saved_files_get_the_usual_permissions_and_channels_last_is_refused(tmp_path):
+    import os
+    import stat
+
+    from course_utils.audio import save_audio
+    from course_utils.checkpoints import write_atomic
+    from course_utils.data.cache import save_audiofolder
+    from course_utils.data.tables import build_dataset
+    from datasets import ClassLabel, DatasetDict
+
+    old = os.umask(0o022)
+    try:
+        path = save_audio(tmp_path / "a.wav", torch.zeros(100), 16000)
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644  # not mkstemp's 0600
+        write_atomic(tmp_path / "b.json", lambda tmp: open(tmp, "w").write("{}"))
+        assert stat.S_IMODE((tmp_path / "b.json").stat().st_mode) == 0o644
+        ds = build_dataset([np.zeros(100, np.float32)], 16000, {"label": [0]}, {"label": ClassLabel(names=["a"])})
+        folder = save_audiofolder(DatasetDict({"train": ds}), tmp_path / "set")
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o755  # not mkdtemp's 0700
+    finally:
+        os.umask(old)
+    with pytest.raises(ValueError, match=r"looks like \(samples, channels\).*waveform.T"):
+        save_audio(tmp_path / "c.wav", torch.zeros(16000, 2), 16000)

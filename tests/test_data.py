@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import soundfile as sf
 import torch
 from datasets import ClassLabel
 
@@ -364,11 +365,91 @@ def test_clip_folder_is_cached_and_rebuilt_when_the_generator_changes(tmp_path, 
 def test_load_audiofolder_errors(tmp_path):
     from course_utils.data.cache import load_audiofolder
 
-    with pytest.raises(ValueError, match="no dataset folder at"):
+    with pytest.raises(FileNotFoundError, match="no dataset folder at"):
         load_audiofolder(tmp_path / "missing")
     (tmp_path / "empty" / "train").mkdir(parents=True)
     with pytest.raises(ValueError, match="has no metadata.csv or metadata.jsonl"):
         load_audiofolder(tmp_path / "empty")
+
+
+def _tone(path, seconds=0.25, rate=16000, channels=1):
+    t = np.arange(int(seconds * rate)) / rate
+    wave = 0.3 * np.sin(2 * np.pi * 440 * t).astype(np.float32)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sf.write(path, np.stack([wave] * channels, 1) if channels > 1 else wave, rate)
+
+
+def test_load_audiofolder_reads_label_sub_folders_with_and_without_splits(tmp_path):
+    from course_utils.data.cache import load_audiofolder
+
+    for split in ("train", "test"):
+        for label in ("dog", "cat"):
+            _tone(tmp_path / "split" / split / label / f"{label}1.wav")
+        _tone(tmp_path / "split" / split / "dog" / "dog2.flac", channels=2)  # stereo FLAC: mixed to mono
+    ds = load_audiofolder(tmp_path / "split")
+    assert list(ds) == ["test", "train"] and ds["train"].features["label"].names == ["cat", "dog"]
+    assert len(ds["train"]) == 3 and ds["train"][0]["audio"]["sampling_rate"] == 16000
+    for label in ("dog", "cat"):  # no split folders: one "train" split
+        _tone(tmp_path / "flat" / label / "a.wav")
+    flat = load_audiofolder(tmp_path / "flat")
+    assert list(flat) == ["train"] and sorted(flat["train"]["label"]) == [0, 1]
+
+
+def test_load_audiofolder_refuses_hostile_or_broken_folders_clearly(tmp_path):
+    from course_utils.data.cache import load_audiofolder
+
+    root = tmp_path / "ds"
+    _tone(root / "train" / "a.wav")
+    _tone(tmp_path / "secret.wav")
+    meta = root / "train" / "metadata.csv"
+    meta.write_text("file_name,label\n../../secret.wav,dog\n")
+    with pytest.raises(ValueError, match="points outside"):
+        load_audiofolder(root)
+    meta.write_text(f"file_name,label\n{tmp_path / 'secret.wav'},dog\n")
+    with pytest.raises(ValueError, match="points outside"):
+        load_audiofolder(root)
+    meta.write_text("\ufefffile_name,label\na.wav,dog\n", encoding="utf-8")  # Excel's BOM
+    assert load_audiofolder(root)["train"].features["label"].names == ["dog"]
+    meta.write_text("file_name,label\nmissing.wav,dog\n")
+    with pytest.raises(FileNotFoundError, match="missing.wav"):
+        load_audiofolder(root)
+    (root / "train" / "bad.wav").write_text("not audio")
+    meta.write_text("file_name,label\nbad.wav,dog\n")
+    with pytest.raises(ValueError, match="cannot read .*bad.wav"):
+        load_audiofolder(root)
+    meta.write_text("file_name,label\n")
+    with pytest.raises(ValueError, match="empty split"):
+        load_audiofolder(root)
+    meta.unlink()
+    (root / "train" / "metadata.jsonl").write_text('{"file_name": "a.wav", "label": "dog"}\n{"file_name": "a.w')
+    with pytest.raises(ValueError, match="line 2 is not valid JSON"):
+        load_audiofolder(root)
+
+
+def test_load_audiofolder_resamples_mixed_rates_when_asked(tmp_path):
+    from course_utils.data.cache import load_audiofolder
+
+    _tone(tmp_path / "train" / "dog" / "a.wav", rate=16000)
+    _tone(tmp_path / "train" / "cat" / "b.wav", rate=44100)
+    with pytest.raises(ValueError, match="mixes sampling rates \\[16000, 44100\\]: pass sample_rate="):
+        load_audiofolder(tmp_path)
+    ds = load_audiofolder(tmp_path, sample_rate=16000)
+    assert ds["train"][0]["audio"]["sampling_rate"] == 16000
+    assert {len(r["audio"]["array"]) for r in ds["train"]} == {4000}  # 0.25 s at 16 kHz each
+
+
+def test_save_audiofolder_refuses_ids_that_would_leave_the_folder(tmp_path):
+    from datasets import ClassLabel, DatasetDict, Value
+
+    from course_utils.data.cache import save_audiofolder
+    from course_utils.data.tables import build_dataset
+
+    for bad in ("../../x", "/abs/path", ".hidden", "a/b"):
+        ds = build_dataset([np.zeros(100, np.float32)], 16000, {"clip_id": [bad], "label": [0]},
+                           {"clip_id": Value("string"), "label": ClassLabel(names=["a"])})
+        with pytest.raises(ValueError, match="cannot be a file name"):
+            save_audiofolder(DatasetDict({"train": ds}), tmp_path / "out")
+        assert not (tmp_path / "out").exists() and not list(tmp_path.parent.glob("x"))
 
 
 # ----------------------------------------------------------------------------

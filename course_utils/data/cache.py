@@ -7,7 +7,9 @@
         validation/...  test/...
 
 This is the layout `datasets.load_dataset("audiofolder", data_dir=...)`
-reads, and the one to copy for your own recordings. (datasets >= 4 builds its
+reads, and the one to copy for your own recordings; `load_audiofolder` also
+reads its other layout, where the label is the name of a sub-folder
+(`train/dog/a.wav`), and can resample a folder of mixed rates. (datasets >= 4 builds its
 `Audio` column through torchcodec, which needs FFmpeg; `load_audiofolder` here
 reads the same folder with soundfile instead.) Scenes, whose `events` column
 is a list, get `metadata.jsonl` instead of `.csv`.
@@ -28,8 +30,10 @@ from pathlib import Path
 
 import numpy as np
 import soundfile as sf
+import torch
 from datasets import ClassLabel, DatasetDict, Features, List
 
+from ..audio import umask_mode
 from ..env import DATA_DIR
 from .clips import GENERATOR_VERSION, make_clip_dataset
 from .scenes import make_scene_dataset
@@ -52,7 +56,11 @@ def _write_split(ds, split_dir: Path) -> None:
     nested = any(isinstance(ds.features[c], (List, dict)) for c in columns)
     rows = []
     for i, row in enumerate(ds):
-        name = f"{row[id_col] if id_col else f'{i:06d}'}.wav"
+        stem = str(row[id_col]) if id_col else f"{i:06d}"
+        if not stem or stem.startswith(".") or any(c in stem for c in "/\\:") or os.path.isabs(stem):
+            raise ValueError(f"{id_col} {stem!r} cannot be a file name inside the folder (no '/', '\\', ':' "
+                             "or leading '.'); rename it")
+        name = f"{stem}.wav"
         audio = row["audio"]
         sf.write(split_dir / name, np.asarray(audio["array"], dtype=np.float32), int(audio["sampling_rate"]),
                  subtype="FLOAT")
@@ -87,6 +95,7 @@ def save_audiofolder(dataset: DatasetDict, directory: str | os.PathLike, info: d
             _write_split(ds, tmp / split)
         (tmp / INFO_FILE).write_text(json.dumps({"features": features, "splits": list(dataset), **(info or {})},
                                                 indent=2))
+        os.chmod(tmp, umask_mode(0o777))  # mkdtemp makes 0700; the saved folder gets the usual permissions
         trash = None
         if directory.exists():
             trash = Path(tempfile.mkdtemp(dir=directory.parent, prefix=f".{directory.name}.", suffix=".old"))
@@ -100,52 +109,131 @@ def save_audiofolder(dataset: DatasetDict, directory: str | os.PathLike, info: d
     return directory
 
 
-def load_audiofolder(directory: str | os.PathLike) -> DatasetDict:
-    """Read an audiofolder (split folders with WAVs + metadata.csv/.jsonl) with soundfile.
+AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".mp3", ".aiff", ".aif")
 
-    Returns the same DatasetDict shape as the generators: `audio` as
-    {"array", "sampling_rate"}, `label` as a ClassLabel, the other columns
-    typed as dataset.json says (without dataset.json: labels sorted by name,
-    other types inferred).
+
+def _inside(root: Path, name: str, what: str) -> Path:
+    """`root / name`, refused when `name` points outside `root` (an absolute path, or '..')."""
+    path = (root / name).resolve()
+    if not path.is_relative_to(root.resolve()):
+        raise ValueError(f"{what} {name!r} points outside {str(root)!r}; file names must be relative paths inside it")
+    return path
+
+
+def _audio_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in AUDIO_SUFFIXES)
+
+
+def _label_dirs(folder: Path) -> list[Path]:
+    """Sub-folders that hold audio files: the "label from the folder name" layout."""
+    return [d for d in sorted(folder.iterdir()) if d.is_dir() and not d.name.startswith(".") and _audio_files(d)]
+
+
+def _read_rows(split_dir: Path) -> list[dict]:
+    """One split's rows {"file_name", "label", ...}: from metadata.csv / metadata.jsonl, or from label
+    sub-folders (`dog/a.wav` -> label "dog"), the two layouts of `datasets`' audiofolder."""
+    csv_path, jsonl_path = split_dir / "metadata.csv", split_dir / "metadata.jsonl"
+    if csv_path.exists():
+        with open(csv_path, newline="", encoding="utf-8-sig") as f:  # -sig: a BOM from Excel is not a column name
+            rows = list(csv.DictReader(f))
+    elif jsonl_path.exists():
+        rows = []
+        for i, line in enumerate(jsonl_path.read_text(encoding="utf-8-sig").splitlines(), start=1):
+            if line.strip():
+                try:
+                    rows.append(json.loads(line))
+                except json.JSONDecodeError as exc:
+                    raise ValueError(f"{str(jsonl_path)!r} line {i} is not valid JSON ({exc.msg}): {line[:60]!r}") from None
+    else:
+        rows = [{"file_name": f"{d.name}/{f.name}", "label": d.name} for d in _label_dirs(split_dir)
+                for f in _audio_files(d)]
+        if not rows:
+            raise ValueError(f"{str(split_dir)!r} has no metadata.csv or metadata.jsonl and no label sub-folders "
+                             "with audio files (e.g. dog/a.wav)")
+    if not rows:
+        raise ValueError(f"{str(split_dir)!r}: the metadata lists no files (an empty split)")
+    missing = [r for r in rows if not isinstance(r, dict) or "file_name" not in r]
+    if missing:
+        raise ValueError(f"{str(split_dir)!r}: every metadata row needs a file_name column, got {missing[0]!r}")
+    return rows
+
+
+def _read_audio(path: Path, name: str) -> tuple[np.ndarray, int]:
+    if not path.is_file():
+        raise FileNotFoundError(f"{name}: the metadata lists {path.name!r} but there is no such file ({path})")
+    try:
+        data, rate = sf.read(path, dtype="float32")
+    except (sf.LibsndfileError, RuntimeError) as exc:
+        raise ValueError(f"{name}: cannot read {str(path)!r} as audio ({exc})") from None
+    if data.size == 0:
+        raise ValueError(f"{name}: {str(path)!r} holds no samples")
+    return (data if data.ndim == 1 else data.mean(axis=1, dtype=np.float32)), int(rate)
+
+
+def load_audiofolder(directory: str | os.PathLike, sample_rate: int | None = None) -> DatasetDict:
+    """Read an audiofolder with soundfile, in either of `datasets`' two layouts:
+
+        folder/train/metadata.csv + files      (file_name,label,... ; or metadata.jsonl)
+        folder/train/dog/a.wav                  (the label is the sub-folder's name)
+
+    Each sub-folder is a split (train, validation, test, ...); a folder whose
+    sub-folders are label folders holds one split, "train". Stereo files are
+    mixed to mono. `sample_rate` resamples every file to that rate; without it
+    a split must have one rate. Returns the same DatasetDict shape as the
+    generators: `audio` as {"array", "sampling_rate"}, `label` as a ClassLabel,
+    the other columns typed as dataset.json says (without dataset.json: labels
+    sorted by name, other types inferred). Paths outside the folder are refused.
     """
+    from ..audio import check_sample_rate, resample
+
     directory = Path(directory)
     if not directory.is_dir():
-        raise ValueError(f"no dataset folder at {str(directory)!r}")
+        raise FileNotFoundError(f"no dataset folder at {str(directory)!r}")
+    if sample_rate is not None:
+        sample_rate = check_sample_rate(sample_rate)
     info = json.loads((directory / INFO_FILE).read_text()) if (directory / INFO_FILE).exists() else {}
-    splits = info.get("splits") or sorted(p.name for p in directory.iterdir() if p.is_dir())
-    tables = {}
-    for split in splits:
-        csv_path, jsonl_path = directory / split / "metadata.csv", directory / split / "metadata.jsonl"
-        if csv_path.exists():
-            with open(csv_path, newline="") as f:
-                rows = list(csv.DictReader(f))
-        elif jsonl_path.exists():
-            rows = [json.loads(line) for line in jsonl_path.read_text().splitlines() if line.strip()]
-        else:
-            raise ValueError(f"{str(directory / split)!r} has no metadata.csv or metadata.jsonl")
-        tables[split] = rows
+    split_dirs = {name: directory / name for name in info.get("splits", [])}
+    if not split_dirs:
+        subdirs = [d for d in sorted(directory.iterdir()) if d.is_dir() and not d.name.startswith(".")]
+        def has_meta(d: Path) -> bool:
+            return (d / "metadata.csv").exists() or (d / "metadata.jsonl").exists()
+
+        # label folders hold audio files and no metadata; a folder with metadata (or label folders) is a split
+        flat = has_meta(directory) or (bool(subdirs) and all(_audio_files(d) and not has_meta(d)
+                                                             and not _label_dirs(d) for d in subdirs))
+        split_dirs = {"train": directory} if flat else {d.name: d for d in subdirs}
+    if not split_dirs:
+        raise ValueError(f"{str(directory)!r} holds no split folders (train/, test/, ...) and no label folders")
+    tables = {split: _read_rows(d) for split, d in split_dirs.items()}
     if "features" in info:
         features = Features.from_dict(info["features"])
     else:
-        names = sorted({r["label"] for rows in tables.values() for r in rows})
+        names = sorted({str(r["label"]) for rows in tables.values() for r in rows if "label" in r})
         sample = next(iter(tables.values()))[0]
         features = Features({"label": ClassLabel(names=names)} if "label" in sample else {})
     out = {}
     for split, rows in tables.items():
-        waves, rate = [], None
+        waves, rates = [], []
         for r in rows:
-            data, sr = sf.read(directory / split / r["file_name"], dtype="float32")
-            if rate is not None and sr != rate:
-                raise ValueError(f"{split} mixes sampling rates {rate} and {sr}; resample the files to one rate")
-            waves.append(data if data.ndim == 1 else data.mean(axis=1, dtype=np.float32))
-            rate = sr
+            wave, rate = _read_audio(_inside(split_dirs[split], str(r["file_name"]), "file_name"), split)
+            if sample_rate is not None and rate != sample_rate:
+                wave, rate = resample(torch.from_numpy(wave), rate, sample_rate).numpy(), sample_rate
+            waves.append(wave)
+            rates.append(rate)
+        if len(set(rates)) > 1:
+            raise ValueError(f"{split} mixes sampling rates {sorted(set(rates))}: pass sample_rate=16000 (or the "
+                             "rate your model expects) to resample every file to it")
         names = [k for k in rows[0] if k != "file_name"]
-        columns = {k: [r[k] for r in rows] for k in names}
+        columns = {k: [r.get(k) for r in rows] for k in names}
         if isinstance(features.get("label"), ClassLabel):
-            columns["label"] = [features["label"].str2int(v) for v in columns["label"]]
+            known = features["label"].names
+            unknown = sorted({str(v) for v in columns["label"]} - set(known))
+            if unknown:
+                raise ValueError(f"{split}: unknown label(s) {unknown[:5]}; the dataset's labels are {known}")
+            columns["label"] = [features["label"].str2int(str(v)) for v in columns["label"]]
         feats = {k: features[k] for k in names if k in features}
         table_columns = {k: (_coerce(v, feats[k]) if k in feats else v) for k, v in columns.items()}
-        out[split] = build_dataset(waves, rate, table_columns, feats)
+        out[split] = build_dataset(waves, rates[0], table_columns, feats)
     return DatasetDict(out)
 
 
