@@ -41,8 +41,9 @@ import torch.nn as nn
 
 from course_utils.audio import validate_waveform
 from course_utils.features import (AST_MEAN, AST_STD, KALDI_EPSILON, _check_db_params, _check_length,
-                                   _check_positive_int, _check_stft_params, frame_signal, get_window,
-                                   kaldi_frame_sizes, kaldi_mel_banks, kaldi_window, mel_filterbank, valid_frames)
+                                   _check_positive_int, _check_stft_params, check_finite_number, frame_signal,
+                                   get_window, kaldi_frame_sizes, kaldi_mel_banks, kaldi_window, mel_filterbank,
+                                   valid_frames)
 
 __all__ = ["ASTFeatures", "FBANK_CHUNK", "LogMel", "banded_matmul", "filter_bands", "kaldi_log_energies",
            "squared_parts"]
@@ -241,7 +242,8 @@ class ASTFeatures(nn.Module):
                  mean: float = AST_MEAN, std: float = AST_STD, *, dtype: torch.dtype = torch.float32):
         super().__init__()
         _check_positive_int(max_length, "max_length")
-        if not std > 0:
+        check_finite_number(mean, "mean")
+        if not check_finite_number(std, "std") > 0:
             raise ValueError(f"std must be positive (AST's is {AST_STD}), got {std!r}")
         self.sample_rate, self.num_mel_bins, self.max_length, self.mean, self.std = (sample_rate, num_mel_bins,
                                                                                      max_length, mean, std)

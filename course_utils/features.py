@@ -34,14 +34,15 @@ parameters raise a ValueError that names the parameter.
 from __future__ import annotations
 
 import math
+import numbers
 
 import torch
 import torch.nn.functional as F
 
 from course_utils.audio import check_sample_rate, validate_waveform
 
-__all__ = ["AST_MEAN", "AST_STD", "KALDI_EPSILON", "ast_features", "frame_signal", "get_window", "hz_to_mel",
-           "kaldi_fbank", "kaldi_frame_sizes", "kaldi_mel_banks", "kaldi_window", "log_mel_spectrogram",
+__all__ = ["AST_MEAN", "AST_STD", "KALDI_EPSILON", "ast_features", "check_finite_number", "frame_signal",
+           "get_window", "hz_to_mel", "kaldi_fbank", "kaldi_frame_sizes", "kaldi_mel_banks", "kaldi_window", "log_mel_spectrogram",
            "magnitude_spectrogram", "mel_filterbank", "mel_to_hz", "power_spectrogram", "power_to_db", "stft",
            "stft_from_frames", "valid_frames"]
 
@@ -73,7 +74,21 @@ def _check_length(num_samples: int, n_fft: int, center: bool, pad_mode: str) -> 
                          f"pad_mode='reflect' (got {num_samples}); use pad_mode='constant'")
 
 
+def check_finite_number(value, name: str, *, positive: bool = False) -> float:
+    """`value` as a float, or an error naming `name`: a TypeError for a non-number, a ValueError for
+    NaN or infinity (they would turn every output into NaN) or, with `positive`, for <= 0."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number, got {type(value).__name__}")
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be a finite number, got {value!r}")
+    if positive and not value > 0:
+        raise ValueError(f"{name} must be positive, got {value!r}")
+    return float(value)
+
+
 def _check_db_params(ref: float, amin: float, top_db: float | None) -> None:
+    for name, value in (("ref", ref), ("amin", amin)) + ((("top_db", top_db),) if top_db is not None else ()):
+        check_finite_number(value, name)
     if amin <= 0:
         raise ValueError(f"amin must be positive, got {amin!r}")
     if ref <= 0:
@@ -178,7 +193,7 @@ def power_spectrogram(waveform, n_fft: int = 400, hop_length: int = 160, win_len
                       window: str | torch.Tensor = "hann", center: bool = True, pad_mode: str = "constant",
                       power: float = 2.0) -> torch.Tensor:
     """|STFT|^power, `(..., n_fft // 2 + 1, frames)`: power=2 for energy, power=1 for magnitude."""
-    if isinstance(power, bool) or not isinstance(power, (int, float)) or power <= 0:
+    if isinstance(power, bool) or not isinstance(power, numbers.Real) or not math.isfinite(power) or power <= 0:
         raise ValueError(f"power must be a positive number (2 for power, 1 for magnitude), got {power!r}")
     spectrum = stft(waveform, n_fft, hop_length, win_length, window, center, pad_mode)  # (..., n_freqs, frames)
     if power == 2.0:
@@ -341,6 +356,8 @@ def kaldi_frame_sizes(sample_rate: int, frame_length_ms: float = 25.0,
                       frame_shift_ms: float = 10.0) -> tuple[int, int, int]:
     """(frame_length, frame_shift, n_fft) in samples, as Kaldi rounds them: 16 kHz -> (400, 160, 512)."""
     check_sample_rate(sample_rate)
+    check_finite_number(frame_length_ms, "frame_length_ms", positive=True)
+    check_finite_number(frame_shift_ms, "frame_shift_ms", positive=True)
     frame_length = int(sample_rate * frame_length_ms * 0.001)
     frame_shift = int(sample_rate * frame_shift_ms * 0.001)
     if frame_length < 2:
@@ -447,7 +464,8 @@ def ast_features(waveform, sample_rate: int = 16000, num_mel_bins: int = 128, ma
     """
     waveform = validate_waveform(waveform, allow_batch=True, keep_float64=True)
     _check_positive_int(max_length, "max_length")
-    if not std > 0:
+    check_finite_number(mean, "mean")
+    if not check_finite_number(std, "std") > 0:
         raise ValueError(f"std must be positive (AST's is {AST_STD}), got {std!r}")
     fbank = kaldi_fbank(waveform, sample_rate, num_mel_bins)                 # (..., frames, num_mel_bins)
     if lengths is not None:                                                  # frames past a clip's end: padding

@@ -20,6 +20,7 @@ import torchaudio
 import torchaudio.compliance.kaldi as ta_kaldi
 from transformers import ASTFeatureExtractor
 
+from course_utils import fast_features as FF
 from course_utils import features as F
 
 SR = 16000
@@ -291,3 +292,21 @@ def test_non_tensors_raise_type_errors():
         F.log_mel_spectrogram([0.0] * 1000)
     with pytest.raises(TypeError, match="spec must be a torch.Tensor of powers, got ndarray"):
         F.power_to_db(np.ones((4, 4)))
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda x: F.log_mel_spectrogram(x, top_db=float("nan")), "top_db"),
+    (lambda x: F.log_mel_spectrogram(x, top_db=float("inf")), "top_db"),
+    (lambda x: F.power_to_db(x.abs(), ref=float("nan")), "ref"),
+    (lambda x: F.power_spectrogram(x, power=float("nan")), "power"),
+    (lambda x: F.ast_features(x, mean=float("nan")), "mean"),
+    (lambda x: F.ast_features(x, std=float("inf")), "std"),
+    (lambda x: F.kaldi_fbank(x, frame_length_ms=float("nan")), "frame_length_ms"),
+    (lambda x: F.kaldi_fbank(x, frame_shift_ms=float("inf")), "frame_shift_ms"),
+    (lambda x: FF.LogMel(top_db=float("nan"))(x), "top_db"),
+    (lambda x: FF.ASTFeatures(mean=float("nan"))(x), "mean"),
+])
+def test_nan_or_infinite_settings_are_refused_by_name(call, name):
+    """A NaN setting would turn every output into NaN (or crash in an int conversion): name it instead."""
+    with pytest.raises(ValueError, match=name):
+        call(torch.randn(16000) * 0.1)
