@@ -132,7 +132,6 @@ def save_classifier(model: nn.Module, directory: str | os.PathLike) -> Path:
             "multi_label": bool(model.multi_label)}
     if callable(getattr(model, "save_pretrained", None)):
         meta["layout"] = "transformers"
-        meta["settings"] = model.course_settings()
         text = json.dumps(meta, indent=2)
         with quiet_transformers():
             write_folder_atomic(directory, model.save_pretrained)

@@ -48,7 +48,7 @@ from transformers import ASTConfig
 from course_utils.checkpoints import check_model_type, quiet_transformers, read_course_meta, register_classifier
 from course_utils.fast_features import ASTFeatures
 from course_utils.features import AST_MEAN, AST_STD
-from course_utils.models.base import Classifier
+from course_utils.models.base import Classifier, check_known_keys
 
 __all__ = ["ACTIVATIONS", "ARCH_FIELDS", "AST", "ASTClassifier", "ASTEncoding", "Block", "MLP", "MULTI_LABEL",
            "PatchEmbedding", "SINGLE_LABEL", "SelfAttention", "adapt_position_embeddings", "attention_rollout",
@@ -546,11 +546,8 @@ class ASTClassifier(Classifier):
         if self.num_samples < front.frame_length:
             raise ValueError(f"num_samples={num_samples!r} is shorter than one {front.frame_length}-sample fbank frame")
         if config is None or isinstance(config, dict):  # overrides of the tiny config
-            defaults = tiny_ast_config(max_length=front.num_frames(self.num_samples)).to_dict()
-            unknown = sorted(set(config or {}) - set(defaults))
-            if unknown:
-                raise ValueError(f"unknown ASTConfig setting(s) {unknown}: not fields of transformers.ASTConfig "
-                                 f"(the architecture's are {sorted(ARCH_FIELDS)})")
+            check_known_keys(config or {}, ASTConfig().to_dict(), "ASTConfig",
+                             hint=f"not fields of transformers.ASTConfig (the architecture's are {sorted(ARCH_FIELDS)})")
             config = tiny_ast_config(**{"max_length": front.num_frames(self.num_samples), **(config or {})})
         elif not isinstance(config, ASTConfig):
             raise TypeError(f"config must be None, a dict of overrides or a transformers.ASTConfig, "
@@ -604,10 +601,6 @@ class ASTClassifier(Classifier):
         """Write `ASTForAudioClassification` + `ASTFeatureExtractor` files with `save_pretrained`."""
         to_transformers(self.ast).save_pretrained(directory)
         self.feature_extractor().save_pretrained(directory)
-
-    def course_settings(self) -> dict:
-        """What the transformers files do not hold (the clip length is in classifier.json itself)."""
-        return {}
 
     @classmethod
     def from_pretrained(cls, name_or_path: str | os.PathLike = "MIT/ast-finetuned-audioset-10-10-0.4593",

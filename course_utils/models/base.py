@@ -24,7 +24,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["CONTRACT", "Classifier", "check_classifier", "check_labels", "check_lengths", "classification_loss",
+__all__ = ["CONTRACT", "Classifier", "check_classifier", "check_known_keys", "check_labels", "check_lengths", "classification_loss",
            "count_parameters", "model_device", "resolve_config"]
 
 CONTRACT = ("labels", "sample_rate", "num_samples", "multi_label", "probabilities", "loss")
@@ -130,6 +130,13 @@ def classification_loss(logits: torch.Tensor, targets: torch.Tensor, multi_label
     return F.cross_entropy(logits, targets.long())
 
 
+def check_known_keys(config: dict, known, name: str, hint: str | None = None) -> None:
+    """A misspelt setting is a ValueError that names it, not a silently ignored key."""
+    unknown = sorted(set(config) - set(known))
+    if unknown:
+        raise ValueError(f"unknown {name} setting(s) {unknown}; " + (hint or f"known: {sorted(known)}"))
+
+
 def resolve_config(config, defaults: dict, name: str) -> dict:
     """Settings from `defaults` with `config` (None or a dict of overrides) applied; a misspelt key is
     a ValueError that lists the known ones, not a silently ignored setting."""
@@ -137,9 +144,7 @@ def resolve_config(config, defaults: dict, name: str) -> dict:
         return dict(defaults)
     if not isinstance(config, dict):
         raise TypeError(f"{name} config must be None or a dict of settings, got {type(config).__name__}")
-    unknown = sorted(set(config) - set(defaults))
-    if unknown:
-        raise ValueError(f"unknown {name} setting(s) {unknown}; known: {sorted(defaults)}")
+    check_known_keys(config, defaults, name)
     return {**defaults, **config}
 
 

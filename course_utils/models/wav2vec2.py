@@ -55,7 +55,7 @@ from transformers import (
 )
 
 from course_utils.checkpoints import check_model_type, quiet_transformers, read_course_meta, register_classifier
-from course_utils.models.base import Classifier
+from course_utils.models.base import Classifier, check_known_keys
 from course_utils.models.heads import FrameClassificationHead, SequenceClassificationHead, lengths_to_mask, masked_mean_pool
 
 __all__ = ["Wav2Vec2Classifier", "Wav2Vec2FrameClassifier", "encoder_stride", "feature_vector_mask", "frame_spans",
@@ -221,9 +221,7 @@ def _as_config(config) -> Wav2Vec2Config:
     if isinstance(config, Wav2Vec2Config):
         return Wav2Vec2Config.from_dict(config.to_dict())  # a copy: we set num_labels on it
     if isinstance(config, dict):
-        unknown = sorted(set(config) - set(Wav2Vec2Config().to_dict()))
-        if unknown:
-            raise ValueError(f"unknown Wav2Vec2Config setting(s) {unknown} (see transformers.Wav2Vec2Config)")
+        check_known_keys(config, Wav2Vec2Config().to_dict(), "Wav2Vec2Config", hint="see transformers.Wav2Vec2Config")
         return tiny_wav2vec2_config(**config)
     raise TypeError(f"config must be None, a dict of overrides or a transformers.Wav2Vec2Config, "
                     f"got {type(config).__name__}")
@@ -401,10 +399,6 @@ class _Wav2Vec2Base(Classifier):
         """Write the transformers model (`to_transformers`) and its feature extractor with `save_pretrained`."""
         self.to_transformers().save_pretrained(directory)
         self.feature_extractor().save_pretrained(directory)
-
-    def course_settings(self) -> dict:
-        """What the transformers files do not hold (the clip length is in classifier.json itself)."""
-        return {}
 
     # -- freezing ------------------------------------------------------------------------
     def freeze_feature_encoder(self):
