@@ -290,14 +290,15 @@ print(f"10 s vs 1 s: {n_tokens[-1] / n_tokens[0]:.1f}x the tokens, {(n_tokens[-1
       f"attention scores, {mem_w[-1] / mem_w[0]:.0f}x the memory with weights kept, {ms[-1] / ms[0]:.1f}x the time")
 print(f"10 s vs 4 s: {n_tokens[-1] / n_tokens[2]:.1f}x the tokens, {ms[-1] / ms[2]:.1f}x the time")
 assert mem_w[-1] / mem_w[0] > 3 * n_tokens[-1] / n_tokens[0]  # far more than linear
-if device.type == "cpu":  # a GPU runs a model this small in about the same time at any of these lengths
-    assert ms[-1] / ms[2] > n_tokens[-1] / n_tokens[2]  # past the fixed cost of a call, time grows faster than N
+# No assert on the times: a busy machine can stretch any one of them (timings belong in benchmarks/).
 
 # %% [markdown]
 # The memory with the weights kept follows N². The fused kernel (`F.scaled_dot_product_attention`,
 # which never stores the whole matrix at once) keeps memory nearly linear, but it still has to *compute*
 # every score: once the clip is long enough that the fixed cost of a call (a few milliseconds for the
-# shortest clips here) no longer dominates, the time grows faster than the token count (compare 4 s and 10 s). Per layer, the linear layers cost about
+# shortest clips here) no longer dominates, the time should grow faster than the token count (compare 4 s and
+# 10 s in the printout; on a busy machine one timing can be off, which is why the course's speed claims live in
+# `benchmarks/`, measured side by side). Per layer, the linear layers cost about
 # N·D² operations and attention about N²·D, so attention dominates as soon as N is larger than the
 # width D. Our tiny model has D = 64: from the first second on. The AudioSet model (D = 768, 12 layers)
 # crosses over at a few seconds; `benchmarks/bench_ast.py` measures it, and the course AST beside

@@ -73,7 +73,7 @@ def test_median_ms_times_a_known_duration_and_skips_the_warm_up():
 
     ms = median_ms(fn, repeats=5)
     assert len(calls) == 6  # one warm-up + 5 timed
-    assert 20.0 <= ms < 35.0
+    assert 20.0 <= ms < 250.0  # the 500 ms warm-up is not counted (upper bound loose: a busy machine oversleeps)
 
 
 def test_time_side_by_side_alternates_and_reports_medians():
@@ -82,12 +82,12 @@ def test_time_side_by_side_alternates_and_reports_medians():
              "slow": lambda: (order.append("slow"), time.sleep(0.03))}
     seconds = time_side_by_side(calls, repeats=3, warmup=1)
     assert order == ["fast", "slow"] * 4  # warm-up round, then 3 rounds in alternation
-    assert 0.005 <= seconds["fast"] < 0.02 and 0.03 <= seconds["slow"] < 0.045
+    assert 0.005 <= seconds["fast"] < seconds["slow"] and 0.03 <= seconds["slow"] < 0.25
 
 
 def test_timed_call_returns_the_result():
     seconds, result = timed_call(lambda: (time.sleep(0.01), 7)[1])
-    assert result == 7 and 0.01 <= seconds < 0.025
+    assert result == 7 and 0.01 <= seconds < 0.25
 
 
 def test_bad_arguments_say_what_to_pass():
