@@ -7,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install test unit notebooks notebooks-sync lab course doctor bench lock clean
+.PHONY: install test unit notebooks notebooks-sync lab course doctor bench lock clean test-stack test-stacks test-gpu
 
 install: $(STAMP)
 
@@ -41,8 +41,33 @@ doctor: $(STAMP)
 bench: $(STAMP)                ## every benchmark; figures go in BENCHMARKS.md
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
-lock:                          ## rewrite constraints.txt from the current .venv
-	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^-e ' > constraints.txt
+# Other supported stacks: stacks/<name>.txt is a constraints file whose "# python: X.Y" line names the
+# interpreter (python3.X, or pyenv's). Each stack gets its own .venv-<name>, rebuilt when its file changes.
+STACK  ?= colab
+STACKS := $(basename $(notdir $(wildcard stacks/*.txt)))
+SVENV  := .venv-$(STACK)
+SPYVER  = $(shell sed -n 's/^\# python: *//p' stacks/$(STACK).txt)
+
+$(SVENV)/.installed: stacks/$(STACK).txt pyproject.toml
+	@test -f stacks/$(STACK).txt || { echo "unknown STACK=$(STACK); choose one of: $(STACKS)"; exit 2; }
+	@test -x $(SVENV)/bin/python || { py=$$(command -v python$(SPYVER) 2>/dev/null); \
+	  $$py --version > /dev/null 2>&1 || py=$$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/$(SPYVER).*/bin/python 2>/dev/null | tail -1); \
+	  test -n "$$py" || { echo "STACK=$(STACK) needs Python $(SPYVER): not found"; exit 2; }; $$py -m venv $(SVENV); }
+	$(SVENV)/bin/python -m pip install --quiet --disable-pip-version-check -c stacks/$(STACK).txt -e ".[test]"
+	@touch $@
+
+test-stack: $(SVENV)/.installed   ## the whole suite on another stack: make test-stack STACK=colab (or oldest)
+	$(SVENV)/bin/python -m pytest tests notebooks
+
+test-stacks:                   ## the whole suite on every stack in stacks/, one after another
+	@for s in $(STACKS); do $(MAKE) --no-print-directory test-stack STACK=$$s || exit 1; done
+
+test-gpu: $(STAMP)             ## notebooks and CUDA-only tests on the GPU (COURSE_DEVICE=cuda)
+	COURSE_DEVICE=cuda $(BIN)/python -m pytest tests notebooks
+
+lock:                          ## rewrite constraints.txt from the current .venv (keeps the tomli pin Python 3.10 needs)
+	{ $(BIN)/python -m pip freeze --exclude-editable | grep -v '^-e '; grep '^tomli==' constraints.txt; } \
+	  | sort -u -f > constraints.tmp && mv constraints.tmp constraints.txt
 
 clean:
 	rm -rf build .pytest_cache

@@ -8,8 +8,10 @@ configs (strides, lengths, mel bins, heads, activations, eps, biases).
 from __future__ import annotations
 
 import pytest
+import transformers
 import torch
 import torch.nn.functional as F
+from packaging import version
 from transformers import ASTConfig, ASTFeatureExtractor, ASTForAudioClassification
 
 from course_utils.measure import peak_memory_mib
@@ -86,14 +88,23 @@ def test_logits_hidden_states_and_attentions_match_transformers(name: str) -> No
     x = fbank_batch(config)
     with torch.no_grad():
         expected = hf(x, output_hidden_states=True, output_attentions=True)
+        expected_last = hf.audio_spectrogram_transformer(x).last_hidden_state  # after the final LayerNorm
         logits = ours(x)
         logits_with_weights, attentions = ours(x, return_attentions=True)
         encoding = ours.encode(x)
     torch.testing.assert_close(logits, expected.logits, **TOL)
     torch.testing.assert_close(logits_with_weights, expected.logits, **TOL)  # explicit softmax path = fused SDPA path
     assert len(encoding.hidden_states) == len(expected.hidden_states) == config.num_hidden_layers + 1
-    for mine, theirs in zip(encoding.hidden_states, expected.hidden_states):
+    torch.testing.assert_close(encoding.last_hidden_state, expected_last, **TOL)
+    for mine, theirs in zip(encoding.hidden_states[:-1], expected.hidden_states[:-1]):
         torch.testing.assert_close(mine, theirs, **TOL)
+    # The last entry is the output of the last block, before the final LayerNorm (as in ViT). transformers
+    # 4.56-4.57 returned it after that LayerNorm, i.e. last_hidden_state (fixed by huggingface/transformers#40994).
+    last = expected.hidden_states[-1]
+    if torch.allclose(last, expected_last, **TOL):
+        assert version.parse(transformers.__version__) < version.parse("4.58")
+    else:
+        torch.testing.assert_close(encoding.hidden_states[-1], last, **TOL)
     for mine, theirs in zip(attentions, expected.attentions):
         torch.testing.assert_close(mine, theirs, **TOL)
 

@@ -26,6 +26,7 @@ def test_environment_yml_names_the_same_packages_as_pyproject() -> None:
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     pip_section = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict) and "pip" in d)
     assert _names(pip_section) == wanted
+    assert set(project["dependencies"]) <= set(pip_section)  # the same floors (stacks/oldest.txt tests them)
     conda = {str(d).split("=")[0].split(">")[0] for d in env["dependencies"] if not isinstance(d, dict)}
     assert {"python", "pip", "ffmpeg"} <= conda
 
@@ -41,3 +42,18 @@ def test_constraints_pin_every_declared_package() -> None:
     applies = [r for r in every if Requirement(r).marker is None or Requirement(r).marker.evaluate()]
     declared = _names(applies)
     assert declared - pinned == set()
+
+
+def test_the_oldest_stack_pins_every_floor() -> None:
+    """pyproject's floors are not promises: stacks/oldest.txt installs exactly them, and CI can run it."""
+    from packaging.requirements import Requirement
+    from packaging.version import Version
+
+    lines = (ROOT / "stacks" / "oldest.txt").read_text().splitlines()
+    pins = {n.lower().replace("_", "-"): Version(v) for n, v in (l.split("==") for l in lines if "==" in l)}
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    python = next(l.split(":")[1].strip() for l in lines if l.startswith("# python:"))
+    assert project["requires-python"] == f">={python}"
+    for requirement in map(Requirement, project["dependencies"]):
+        floor = next(Version(s.version) for s in requirement.specifier if s.operator == ">=")
+        assert pins[requirement.name.lower()] == floor, (requirement, pins.get(requirement.name.lower()))

@@ -45,8 +45,12 @@ def build_dataset(waves: list[np.ndarray], sample_rate: int, columns: dict, feat
     numpy, so `ds[i]["audio"]["array"]` is a float32 array as with `Audio()`.
     """
     feats = Features({"audio": AUDIO_FEATURE, **features})
-    table = pa.table({"audio": audio_array(waves, sample_rate), **{k: pa.array(v) for k, v in columns.items()}})
-    table = table.cast(feats.arrow_schema)  # (rows,) columns in the declared types, e.g. ClassLabel -> int64
+    schema = feats.arrow_schema
+    # Each column built in its declared type (ClassLabel -> int64, a struct's fields in the declared order):
+    # pyarrow < 19 cannot cast a struct whose fields were inferred in another order.
+    table = pa.table({"audio": audio_array(waves, sample_rate),
+                      **{k: pa.array(v, type=schema.field(k).type) for k, v in columns.items()}})
+    table = table.cast(schema)  # (rows,) and the columns in the schema's order
     ds = Dataset(InMemoryTable(table), info=DatasetInfo(features=feats))
     ds.set_format("numpy", columns=["audio"], output_all_columns=True)
     return ds
@@ -70,7 +74,8 @@ def _split_audio(split: Dataset, caller: str, columns: tuple[str, ...]) -> tuple
     return table, audio, check_sample_rate(int(rates[0]))
 
 
-def clip_tensors(split: Dataset, num_samples: int | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+def clip_tensors(split: Dataset, num_samples: int | None = None, *,
+                 sample_rate: int | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """The tensors a model trains on: `(waveforms (N, S), lengths (N,), targets (N,))`.
 
     Every clip is zero-padded at the end to S samples, and `lengths` keeps
@@ -79,9 +84,18 @@ def clip_tensors(split: Dataset, num_samples: int | None = None) -> tuple[torch.
     gives S = 5 s. A `num_samples` shorter than a clip cuts that clip (its
     length is then capped at `num_samples`): cropping is always asked for.
     `targets` are the `label` column's class indices.
+    The tensors carry no sample rate: pass `sample_rate=model.sample_rate` and a
+    split at another rate (a 44.1 kHz folder for a 16 kHz model) is an error
+    instead of audio the model hears pitched down. (`fit` and `evaluate` take the
+    split itself and check its rate for you.)
     Reads the Arrow buffers directly: no per-clip Python work.
     """
-    table, audio, _ = _split_audio(split, "clip_tensors", ("label",))
+    table, audio, rate = _split_audio(split, "clip_tensors", ("label",))
+    if sample_rate is not None:
+        expected = check_sample_rate(sample_rate)
+        check_sample_rate(rate, expected, name="the split's sampling rate",
+                          fix=f"reload the folder at that rate, load_audiofolder(directory, sample_rate={expected}), "
+                              f"or resample every clip (course_utils.audio.resample)")
     arrays = audio.field("array")
     offsets = arrays.offsets.to_numpy()                        # (N + 1,)
     if num_samples is None:
