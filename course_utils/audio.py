@@ -30,18 +30,47 @@ import soundfile as sf
 import torch
 import torchaudio.functional as AF
 
-__all__ = ["check_sample_rate", "load_audio", "resample", "save_audio", "umask_mode", "validate_waveform"]
+__all__ = ["AudioFileNotFoundError", "check_audio_path", "check_finite_samples", "check_sample_rate", "load_audio",
+           "resample", "save_audio", "umask_mode", "validate_waveform"]
 
 # ----------------------------------------------------------------------------
 # Checks
 
 
-def check_sample_rate(sample_rate: int, expected: int | None = None, *, name: str = "sample_rate") -> int:
+class AudioFileNotFoundError(FileNotFoundError, ValueError):
+    """A path that names no file. A FileNotFoundError, as `open()` raises; also a ValueError,
+    which is what course_utils raised for it before (so `except ValueError` still catches it)."""
+
+
+def check_audio_path(path, what: str = "audio file") -> Path:
+    """`path` (a str or os.PathLike) as a Path to an existing file, or an error that says what is wrong:
+    TypeError for something that is not a path, AudioFileNotFoundError (a FileNotFoundError) for a path
+    that does not exist, ValueError for a folder where a file is needed."""
+    if isinstance(path, bytes) or not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"{what} path must be a str or pathlib.Path, got {type(path).__name__} {_short(path)}")
+    path = Path(path)
+    if path.is_dir():
+        raise ValueError(f"{str(path)!r} is a folder, not an {what}: pass the path of one file in it "
+                         "(a folder of clips loads with course_utils.data.load_audiofolder)")
+    if not path.is_file():
+        raise AudioFileNotFoundError(f"{what} not found: {str(path)!r}")
+    return path
+
+
+def _short(value, width: int = 60) -> str:
+    """`repr(value)`, cut to `width` characters: for error messages."""
+    text = repr(value)
+    return text if len(text) <= width else text[:width - 3] + "..."
+
+
+def check_sample_rate(sample_rate: int, expected: int | None = None, *, name: str = "sample_rate",
+                      fix: str | None = None) -> int:
     """Return `sample_rate` as an int after checking it is a positive integer.
 
     With `expected`, the two must agree: a model trained at 16 kHz hears a
     44.1 kHz clip as slowed down and pitched down, so a mismatch is an error
-    (resample first), never a silent wrong answer.
+    (resample first), never a silent wrong answer. `fix` replaces the default
+    advice in that error (e.g. how to reload a folder at the right rate).
     """
     if isinstance(sample_rate, bool) or not isinstance(sample_rate, numbers.Real):
         raise ValueError(f"{name} must be a positive integer (samples per second), got {sample_rate!r}")
@@ -55,16 +84,31 @@ def check_sample_rate(sample_rate: int, expected: int | None = None, *, name: st
         raise ValueError(f"{name} must be positive, got {sample_rate!r}")
     if expected is not None and rate != int(expected):
         raise ValueError(f"{name} is {rate} Hz but {int(expected)} Hz is expected; "
-                         f"resample first, e.g. resample(waveform, {rate}, {int(expected)})")
+                         + (fix or f"resample first, e.g. resample(waveform, {rate}, {int(expected)})"))
     return rate
 
 
+def check_finite_samples(waveform: torch.Tensor, name: str = "waveform") -> None:
+    """A ValueError naming `name` when `waveform` holds a NaN or an infinite sample.
+
+    One NaN or Inf makes the sum non-finite: a single pass that allocates nothing checks the
+    whole tensor. Only when the sum is not finite (a bad sample, or finite samples so large that
+    they overflow) do we look sample by sample.
+    """
+    if not torch.isfinite(waveform.sum()) and not torch.isfinite(waveform).all():
+        bad = int((~torch.isfinite(waveform)).sum())
+        raise ValueError(f"{name} contains {bad} NaN or Inf samples (of {waveform.numel()}); "
+                         "find where they come from (a division by zero? a diverged model?) or replace them, "
+                         "e.g. torch.nan_to_num(waveform)")
+
+
 def validate_waveform(waveform, *, name: str = "waveform", allow_batch: bool = False,
-                      keep_float64: bool = False) -> torch.Tensor:
+                      keep_float64: bool = False, require_batch: bool = False) -> torch.Tensor:
     """Check a waveform and return it as a float32 tensor (same shape).
 
     Accepts a tensor or a numpy array of floats, shaped `(samples,)`, or
-    `(batch, samples)` when `allow_batch=True`. Raises ValueError (TypeError
+    `(batch, samples)` when `allow_batch=True`; `require_batch=True` accepts only
+    `(batch, samples)` (what a model's forward takes). Raises ValueError (TypeError
     for something that is not an array at all) for: the wrong number of
     dimensions, integer samples (PCM counts, not [-1, 1] floats), no samples,
     NaN or Inf. A silent clip (all zeros) is valid audio.
@@ -79,29 +123,36 @@ def validate_waveform(waveform, *, name: str = "waveform", allow_batch: bool = F
     keep_float64 = keep_float64 and isinstance(waveform, torch.Tensor) and waveform.dtype == torch.float64
     if isinstance(waveform, np.ndarray):
         if waveform.dtype.kind not in "fiub":
-            raise TypeError(f"{name} must hold numbers, got a numpy array of dtype {waveform.dtype}")
+            raise TypeError(f"{name} must hold numbers, got a numpy array of dtype {waveform.dtype}"
+                            + ("; a waveform is real: did you pass a spectrum? take .real"
+                               if waveform.dtype.kind == "c" else ""))
         waveform = torch.from_numpy(np.ascontiguousarray(waveform))
     if not isinstance(waveform, torch.Tensor):
-        raise TypeError(f"{name} must be a torch.Tensor or numpy array, got {type(waveform).__name__}")
-    ranks = "1 (samples,) or 2 (batch, samples)" if allow_batch else "1 (samples,)"
-    if waveform.dim() not in ((1, 2) if allow_batch else (1,)):
+        raise TypeError(f"{name} must be a torch.Tensor or numpy array, got {type(waveform).__name__}"
+                        + ("; convert a list with torch.tensor(samples)" if isinstance(waveform, (list, tuple)) else ""))
+    ranks = ((2,), "be (batch, samples)") if require_batch else \
+        ((1, 2), "have 1 (samples,) or 2 (batch, samples) dimensions") if allow_batch else \
+        ((1,), "have 1 (samples,) dimensions")
+    if waveform.dim() not in ranks[0]:
         hint = ""
-        if waveform.dim() == 2 and not allow_batch and min(waveform.shape) <= 2:
+        if waveform.dim() == 1 and require_batch:
+            hint = "; for one clip use waveform[None] (a batch of one)"
+        elif waveform.dim() == 2 and not allow_batch and min(waveform.shape) <= 2:
             hint = "; for stereo, mix to mono first, e.g. waveform.mean(dim=0)"
         elif waveform.dim() == 3 and waveform.shape[1] == 1:
             hint = "; drop the channel dimension, e.g. waveform.squeeze(1)"
-        raise ValueError(f"{name} must have {ranks} dimensions, got shape {tuple(waveform.shape)}{hint}")
+        elif waveform.dim() == 3 and waveform.shape[1] == 2:
+            hint = "; for stereo, mix to mono first, e.g. waveforms.mean(dim=1)"
+        raise ValueError(f"{name} must {ranks[1]}, got shape {tuple(waveform.shape)}{hint}")
+    if waveform.is_complex():
+        raise ValueError(f"{name} is complex ({waveform.dtype}); a waveform holds real samples in [-1, 1]: "
+                         "did you pass a spectrum? take .real, or the inverse transform")
     if not waveform.is_floating_point():
-        raise ValueError(f"{name} must hold floating-point samples in [-1, 1], got dtype {waveform.dtype}; "
+        raise ValueError(f"{name} must be float (floating-point samples in [-1, 1]), got dtype {waveform.dtype}; "
                          f"for 16-bit PCM divide by 32768, e.g. waveform.float() / 32768")
     if waveform.shape[-1] == 0 or waveform.numel() == 0:
         raise ValueError(f"{name} is empty (shape {tuple(waveform.shape)}): there are no samples")
-    # One NaN or Inf makes the sum non-finite: a single pass that allocates nothing checks the
-    # whole batch. Only when the sum is not finite (a bad sample, or finite samples so large that
-    # they overflow) do we look sample by sample.
-    if not torch.isfinite(waveform.sum()) and not torch.isfinite(waveform).all():
-        bad = int((~torch.isfinite(waveform)).sum())
-        raise ValueError(f"{name} contains {bad} NaN or Inf samples")
+    check_finite_samples(waveform, name)
     return waveform if keep_float64 else waveform.to(torch.float32)
 
 
@@ -120,11 +171,14 @@ def resample(waveform, orig_sr: int, new_sr: int) -> torch.Tensor:
     new_sr = check_sample_rate(new_sr, name="new_sr")
     if not isinstance(waveform, (torch.Tensor, np.ndarray)):
         raise TypeError(f"waveform must be a torch.Tensor or numpy array, got {type(waveform).__name__}")
+    if isinstance(waveform, np.ndarray) and waveform.dtype.kind not in "fiub":
+        raise TypeError(f"waveform must hold real numbers, got a numpy array of dtype {waveform.dtype}")
     waveform = torch.as_tensor(waveform)
     if not waveform.is_floating_point():
         raise ValueError(f"waveform must hold floating-point samples, got dtype {waveform.dtype}")
     if waveform.numel() == 0 or waveform.dim() == 0:
         raise ValueError(f"waveform is empty (shape {tuple(waveform.shape)}): nothing to resample")
+    check_finite_samples(waveform)
     if orig_sr == new_sr:
         return waveform
     return AF.resample(waveform, orig_sr, new_sr)
@@ -143,11 +197,9 @@ def load_audio(path: str | os.PathLike, sample_rate: int | None = 16000) -> torc
     - The result is resampled to `sample_rate`; `sample_rate=None` keeps the
       file's own rate (read it with `soundfile.info(path).samplerate`).
     """
-    path = Path(path)
     if sample_rate is not None:
         sample_rate = check_sample_rate(sample_rate)
-    if not path.is_file():
-        raise ValueError(f"audio file not found: {str(path)!r}")
+    path = check_audio_path(path)
     try:
         data, file_sr = sf.read(path, dtype="float32", always_2d=True)  # (samples, channels)
     except (sf.LibsndfileError, RuntimeError, TypeError) as exc:
@@ -180,7 +232,12 @@ def save_audio(path: str | os.PathLike, waveform, sample_rate: int, *, subtype: 
     than a silently clipped file. The file is written to a temporary name in
     the same folder and renamed into place, so a reader never sees half a file.
     """
+    if isinstance(path, bytes) or not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a str or pathlib.Path, got {type(path).__name__} {_short(path)}")
     path = Path(path)
+    if path.is_dir():
+        raise ValueError(f"path {str(path)!r} is a folder: save_audio needs a file name in it, e.g. "
+                         f"{str(path / 'clip.wav')!r}")
     sample_rate = check_sample_rate(sample_rate)
     waveform = validate_waveform(waveform, allow_batch=True)
     fmt = path.suffix.lstrip(".").upper()

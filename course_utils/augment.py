@@ -781,8 +781,19 @@ class MixUp:
         self.generator = torch.Generator().manual_seed(seed)
 
     def __call__(self, x: torch.Tensor, labels: torch.Tensor):
-        y = F.one_hot(labels, self.num_classes).to(x.dtype) if not labels.is_floating_point() else labels
-        return mixup(x, y, self.alpha, self.generator)
+        if not isinstance(labels, torch.Tensor):
+            raise TypeError(f"labels must be a tensor of class indices (batch,) or soft labels (batch, num_classes), "
+                            f"got {type(labels).__name__}")
+        if not labels.is_floating_point():
+            if labels.ndim != 1 or labels.dtype == torch.bool:
+                raise ValueError(f"integer labels must be class indices (batch,), got shape {tuple(labels.shape)} "
+                                 f"{labels.dtype}")
+            if labels.numel() and (labels.min() < 0 or labels.max() >= self.num_classes):
+                bad = labels[(labels < 0) | (labels >= self.num_classes)][0].item()
+                raise ValueError(f"label {bad} is out of range for MixUp(num_classes={self.num_classes}) "
+                                 f"(class indices are 0..{self.num_classes - 1})")
+            labels = F.one_hot(labels.long(), self.num_classes)
+        return mixup(x, labels.to(x.dtype), self.alpha, self.generator)
 
 
 class SpectrogramAugment(nn.Module):

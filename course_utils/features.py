@@ -65,13 +65,18 @@ def _check_stft_params(n_fft: int, hop_length: int, win_length: int | None) -> i
     return win_length
 
 
-def _check_length(num_samples: int, n_fft: int, center: bool, pad_mode: str) -> None:
+PAD_MODES = ("constant", "reflect", "replicate", "circular")  # what torch.stft and F.pad accept
+
+
+def _check_length(num_samples: int, n_fft: int, center: bool, pad_mode: str, name: str = "n_fft") -> None:
+    if pad_mode not in PAD_MODES:
+        raise ValueError(f"pad_mode must be one of {list(PAD_MODES)}, got {pad_mode!r}")
     if not center and num_samples < n_fft:
-        raise ValueError(f"n_fft={n_fft} is longer than the clip ({num_samples} samples) and center=False "
-                         f"adds no padding: use a smaller n_fft, a longer clip, or center=True")
-    if center and pad_mode == "reflect" and num_samples <= n_fft // 2:
-        raise ValueError(f"n_fft={n_fft} needs a clip longer than n_fft // 2 = {n_fft // 2} samples for "
-                         f"pad_mode='reflect' (got {num_samples}); use pad_mode='constant'")
+        raise ValueError(f"{name}={n_fft} is longer than the clip ({num_samples} samples) and center=False "
+                         f"adds no padding: use a smaller {name}, a longer clip, or center=True")
+    if center and pad_mode in ("reflect", "circular") and num_samples <= n_fft // 2:
+        raise ValueError(f"{name}={n_fft} needs a clip longer than {name} // 2 = {n_fft // 2} samples for "
+                         f"pad_mode={pad_mode!r} (got {num_samples}); use pad_mode='constant'")
 
 
 def check_finite_number(value, name: str, *, positive: bool = False) -> float:
@@ -112,6 +117,13 @@ def frame_signal(waveform: torch.Tensor, frame_length: int, hop_length: int, cen
     kept: frames = 1 + (samples - frame_length) // hop_length.
     The result is a view (`unfold`), no samples are copied.
     """
+    if not isinstance(waveform, torch.Tensor):
+        raise TypeError(f"waveform must be a torch.Tensor (..., samples), got {type(waveform).__name__}")
+    _check_positive_int(frame_length, "frame_length")
+    _check_positive_int(hop_length, "hop_length")
+    if waveform.ndim == 0:
+        raise ValueError("waveform must have a samples axis (..., samples), got a 0-d tensor")
+    _check_length(waveform.shape[-1], frame_length, center, pad_mode, name="frame_length")
     if center:
         pad = frame_length // 2
         if pad_mode == "constant":

@@ -35,6 +35,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from course_utils.features import check_finite_number
+
 __all__ = [
     "events_to_frame_labels", "frame_labels_to_events", "positive_weights", "runs", "time_to_frame",
 ]
@@ -120,7 +122,8 @@ def time_to_frame(t: float, hop_seconds: float) -> int:
     >>> time_to_frame(0.115, 0.02)  # 5.75 - 0.5 = 5.25 -> 6: frame 5's centre (0.11 s) comes before
     6
     """
-    return math.ceil(t / _check_hop(hop_seconds) - 0.5 - _EPS)
+    hop = _check_hop(hop_seconds)
+    return math.ceil(check_finite_number(t, "t (seconds)") / hop - 0.5 - _EPS)
 
 
 def events_to_frame_labels(events, num_frames: int, hop_seconds: float, classes: Sequence[str]) -> torch.Tensor:
@@ -173,11 +176,20 @@ def _binarize(frame_labels, threshold: float, name: str = "frame_labels") -> tor
         if x.numel() and not ((x == 0) | (x == 1)).all():
             raise ValueError(f"{name} must be bool, 0/1 or probabilities in [0, 1]; got integer values outside {{0, 1}}")
         return x.bool()
-    if torch.isnan(x).any():
-        raise ValueError(f"{name} contains NaN")
+    _check_probabilities(x, name)
     if not 0.0 <= threshold <= 1.0:
         raise ValueError(f"threshold must be in [0, 1], got {threshold!r}")
     return x >= threshold
+
+
+def _check_probabilities(x: torch.Tensor, name: str) -> None:
+    """A ValueError naming `name` when float `x` holds NaN or values outside [0, 1] (logits, not
+    probabilities: thresholding them at 0.5 would be silently wrong)."""
+    if torch.isnan(x).any():
+        raise ValueError(f"{name} contains NaN")
+    if x.numel() and (x.min() < -1e-6 or x.max() > 1 + 1e-6):
+        raise ValueError(f"{name} must be probabilities in [0, 1], got values from {x.min().item():.3g} to "
+                         f"{x.max().item():.3g}: logits? pass model.probabilities(logits) (sigmoid or softmax)")
 
 
 def _check_grid(x: torch.Tensor, classes: list[str] | None, name: str, batch_ok: bool = False) -> torch.Tensor:
@@ -197,7 +209,11 @@ def runs(active: torch.Tensor) -> list[tuple[int, int]]:
     >>> runs(torch.tensor([0, 1, 1, 0, 1], dtype=torch.bool))
     [(1, 3), (4, 5)]
     """
-    a = _as_tensor(active, "active").to("cpu", torch.bool).flatten().to(torch.int8)  # (T,)
+    a = _as_tensor(active, "active")
+    if a.ndim != 1:
+        raise ValueError(f"active must be one 1-D column (frames,), got shape {tuple(a.shape)}; "
+                         "for a grid (frames, classes) take one class at a time, e.g. runs(grid[:, c])")
+    a = a.to("cpu", torch.bool).to(torch.int8)  # (T,)
     edges = torch.diff(F.pad(a, (1, 1)))  # (T + 1,): +1 where a run starts, -1 where it stops
     starts = torch.nonzero(edges == 1).flatten().tolist()
     stops = torch.nonzero(edges == -1).flatten().tolist()

@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,8 +56,9 @@ import torch
 import torchaudio
 from torch import nn
 
-from course_utils.audio import check_sample_rate, load_audio, resample, validate_waveform
-from course_utils.models.base import check_classifier, model_device
+from course_utils.audio import check_audio_path, check_sample_rate, load_audio, resample, validate_waveform
+from course_utils.features import check_finite_number
+from course_utils.models.base import check_classifier, check_positive_int, model_device
 
 __all__ = ["AGGREGATIONS", "AudioSource", "FileSource", "FramePredictions", "TensorSource",
            "WindowPredictions", "aggregate", "as_source", "chunked_frame_predict", "encoder_config_of",
@@ -68,10 +70,26 @@ AGGREGATIONS = ("mean", "max")
 # One clip
 
 
+def _from_audio_dict(audio: Mapping, sample_rate: int | None) -> tuple[object, int]:
+    """`(array, rate)` from an audio dict as `datasets` rows and transformers' pipelines hold them:
+    `{"array": samples, "sampling_rate": rate}` (e.g. `ds["train"][0]["audio"]`)."""
+    missing = [k for k in ("array", "sampling_rate") if k not in audio]
+    if missing:
+        raise ValueError(f"an audio dict needs the keys 'array' and 'sampling_rate' (as ds[i]['audio'] has them), "
+                         f"got keys {sorted(audio)[:6]}")
+    rate = check_sample_rate(audio["sampling_rate"], name="the audio dict's sampling_rate")
+    if sample_rate is not None and check_sample_rate(sample_rate) != rate:
+        raise ValueError(f"sample_rate={sample_rate} disagrees with the audio dict's sampling_rate={rate}; "
+                         "leave sample_rate out: the dict says its own rate")
+    return audio["array"], rate
+
+
 def prepare_waveform(model: nn.Module, path_or_waveform, sample_rate: int | None = None) -> tuple[torch.Tensor, int]:
     """The clip as the model wants it: mono float32 at `model.sample_rate`, zero-padded or cut to
     `model.num_samples`. Returns `(waveform (num_samples,), true_length)`; a clip shorter than
     `model.min_samples` (one fbank or encoder frame) counts that much of its padding as audio."""
+    if isinstance(path_or_waveform, Mapping):
+        path_or_waveform, sample_rate = _from_audio_dict(path_or_waveform, sample_rate)
     if isinstance(path_or_waveform, (str, os.PathLike)):
         if sample_rate is not None:
             raise ValueError(f"sample_rate={sample_rate} is only for arrays: a file's rate is read from the file "
@@ -82,8 +100,7 @@ def prepare_waveform(model: nn.Module, path_or_waveform, sample_rate: int | None
         if not torch.is_tensor(path_or_waveform) and not hasattr(path_or_waveform, "__array__"):
             raise TypeError(f"predict takes a file path or a mono waveform (array or tensor), "
                             f"got {type(path_or_waveform).__name__}")
-        waveform = torch.as_tensor(np.asarray(path_or_waveform) if not torch.is_tensor(path_or_waveform)
-                                   else path_or_waveform)
+        waveform = path_or_waveform if torch.is_tensor(path_or_waveform) else np.asarray(path_or_waveform)
         if waveform.ndim == 2 and min(waveform.shape) <= 2:
             raise ValueError(f"predict needs a mono waveform (samples,), got shape {tuple(waveform.shape)}: "
                              "stereo? mix it down first, e.g. waveform.mean(dim=0)")
@@ -104,7 +121,8 @@ def prepare_waveform(model: nn.Module, path_or_waveform, sample_rate: int | None
 
 @torch.no_grad()
 def predict(model: nn.Module, path_or_waveform, sample_rate: int | None = None) -> torch.Tensor:
-    """Class probabilities `(num_classes,)` for one clip: a file path, or a mono array/tensor.
+    """Class probabilities `(num_classes,)` for one clip: a file path, a mono array/tensor, or an audio
+    dict `{"array", "sampling_rate"}` (a `datasets` row's `audio`, as transformers' pipelines take it).
 
     Files are read with `course_utils.audio.load_audio`; every input is resampled to
     `model.sample_rate` (arrays are taken to be at `sample_rate`, default the model's)
@@ -179,9 +197,7 @@ class FileSource(AudioSource):
     """
 
     def __init__(self, path: str | os.PathLike, target_rate: int):
-        path = Path(path)
-        if not path.is_file():
-            raise ValueError(f"audio file not found: {str(path)!r}")
+        path = check_audio_path(path)
         try:
             info = sf.info(str(path))
         except (sf.LibsndfileError, RuntimeError, TypeError) as exc:
@@ -227,13 +243,16 @@ class FileSource(AudioSource):
 
 
 def as_source(path_or_waveform, model_rate: int, sample_rate: int | None = None) -> AudioSource:
-    """Wrap a file path or a mono waveform as an `AudioSource` at `model_rate`.
+    """Wrap a file path, a mono waveform or an audio dict `{"array", "sampling_rate"}` as an
+    `AudioSource` at `model_rate`.
 
     A tensor or array needs its `sample_rate` (a recording is rarely at the
     model's rate, and guessing wrong would pitch it up or down silently); a file
     knows its own rate, so passing one is an error.
     """
     model_rate = check_sample_rate(model_rate, name="model sample_rate")
+    if isinstance(path_or_waveform, Mapping):
+        path_or_waveform, sample_rate = _from_audio_dict(path_or_waveform, sample_rate)
     if isinstance(path_or_waveform, (str, os.PathLike)):
         if sample_rate is not None:
             raise ValueError(f"sample_rate={sample_rate} is only for arrays: a file's rate is read from the file "
@@ -290,6 +309,8 @@ def aggregate(probs: torch.Tensor, weights: torch.Tensor | None = None, method: 
     """
     if method not in AGGREGATIONS:
         raise ValueError(f"unknown aggregation {method!r}; choose one of {AGGREGATIONS}")
+    if not torch.is_tensor(probs):
+        raise TypeError(f"probs must be a tensor (windows, classes), got {type(probs).__name__}")
     if probs.ndim != 2 or probs.shape[0] == 0:
         raise ValueError(f"probs must be (windows, classes) with at least one window, got shape {tuple(probs.shape)}")
     if method == "max":
@@ -344,8 +365,8 @@ def sliding_window_predict(model: nn.Module, path_or_waveform, *, sample_rate: i
     model: a course clip classifier (course_utils.models); the window is `model.num_samples`,
         the probabilities are `model.probabilities` (softmax, or sigmoid if multi-label).
     path_or_waveform: a file (read block by block: memory is bounded by
-        `batch_size` windows, not by the file) or a mono waveform `(samples,)`
-        with its `sample_rate`.
+        `batch_size` windows, not by the file), a mono waveform `(samples,)`
+        with its `sample_rate`, or an audio dict `{"array", "sampling_rate"}`.
     hop_seconds: time between window starts, 0 < hop <= window (default: half
         a window, i.e. 50% overlap).
     aggregation: "mean" or "max" (see `aggregate`).
@@ -361,7 +382,7 @@ def sliding_window_predict(model: nn.Module, path_or_waveform, *, sample_rate: i
         raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
     source = as_source(path_or_waveform, model.sample_rate, sample_rate)
     sr, window = source.sample_rate, int(model.num_samples)
-    hop_seconds = window / sr / 2 if hop_seconds is None else hop_seconds
+    hop_seconds = window / sr / 2 if hop_seconds is None else check_finite_number(hop_seconds, "hop_seconds")
     hop = round(hop_seconds * sr)
     if not hop_seconds > 0 or hop <= 0 or hop > window:
         raise ValueError(f"hop_seconds must be > 0 and at most the window ({window / sr:g} s), got {hop_seconds!r}")
@@ -406,8 +427,13 @@ def predict_frame_probabilities(model, waveforms: torch.Tensor, batch_size: int 
     `model.probabilities` (sigmoid for a multi-label head, softmax for a single-label one).
     For one recording of any length use `chunked_frame_predict`.
     """
+    check_classifier(model)
+    if not getattr(model, "frame_level", False):
+        raise TypeError(f"{type(model).__name__} predicts one label per clip: predict_frame_probabilities is for frame "
+                        "classifiers; score clips with course_utils.train.evaluate or predict")
     if not torch.is_tensor(waveforms) or waveforms.ndim != 2:
         raise ValueError(f"waveforms must be a tensor (batch, samples), got {getattr(waveforms, 'shape', type(waveforms))}")
+    check_positive_int(batch_size, "batch_size")
     was_training = model.training
     model.eval()
     device = model_device(model)
@@ -523,13 +549,12 @@ def chunked_frame_predict(model: nn.Module, path_or_waveform, *, sample_rate: in
         raise ValueError(f"the audio is {total} samples ({total / sr:.4f} s), shorter than one frame's receptive field "
                          f"({reach} samples): the encoder makes no frame from it")
     n_total = num_frames(config, total)  # the whole-file run's frame count
-    if not chunk_seconds > 0:
-        raise ValueError(f"chunk_seconds must be positive, got {chunk_seconds!r}")
+    check_finite_number(chunk_seconds, "chunk_seconds", positive=True)
     chunk = max(1, round(chunk_seconds * sr / stride))  # frames kept per chunk
     needed = None if getattr(model, "do_normalize", False) else frame_context(config)  # per-input statistics: global
     if context_seconds is None:
         context = needed if needed is not None else math.ceil(sr / stride)
-    elif context_seconds < 0:
+    elif check_finite_number(context_seconds, "context_seconds") < 0:
         raise ValueError(f"context_seconds must be >= 0, got {context_seconds!r}")
     else:
         context = math.ceil(context_seconds * sr / stride)

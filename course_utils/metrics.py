@@ -27,6 +27,7 @@ import torch
 
 from course_utils.frames import (_EPS, _as_event_list, _as_tensor, _binarize, _check_classes, _check_event,
                                  _check_grid, frame_labels_to_events)
+from course_utils.models.base import check_positive_int, holds_class_names
 
 __all__ = [
     "accuracy", "confusion_matrix", "macro_f1", "per_class_f1",           # clips
@@ -54,7 +55,15 @@ def _as_class_indices(values, name: str) -> torch.Tensor:
     """Integer class indices (N,) from indices (N,) or scores (N, C)."""
     if not torch.is_tensor(values) and not isinstance(values, (np.ndarray, list, tuple)):
         raise TypeError(f"{name} must be a tensor of class indices (N,) or scores (N, C), got {type(values).__name__}")
-    t = torch.as_tensor(np.asarray(values) if isinstance(values, (list, tuple)) else values)
+    if holds_class_names(values):
+        raise TypeError(f"{name} are class names ({str(values)[:40]}...); the metrics take class indices: map them "
+                        "with course_utils.models.base.label_indices(names, labels)")
+    try:
+        t = torch.as_tensor(np.asarray(values) if isinstance(values, (list, tuple)) else values)
+    except (TypeError, ValueError, RuntimeError) as exc:
+        raise ValueError(f"{name} cannot be turned into a tensor of class indices ({exc})") from None
+    if t.dtype == torch.bool or t.is_complex():
+        raise ValueError(f"{name} must be integer class indices (N,) or scores (N, C), got dtype {t.dtype}")
     if t.ndim == 2:  # logits or probabilities (N, C)
         t = t.argmax(dim=1)
     if t.ndim != 1:
@@ -86,6 +95,8 @@ def accuracy(predictions, targets) -> float:
 def confusion_matrix(predictions, targets, num_classes: int | None = None) -> torch.Tensor:
     """Counts `(num_classes, num_classes)`, int64: entry [i, j] = clips of class i predicted as j."""
     preds, target = _pair(predictions, targets)
+    if num_classes is not None:
+        check_positive_int(num_classes, "num_classes")
     seen = int(max(preds.max(), target.max())) + 1
     if num_classes is None:
         num_classes = seen

@@ -29,7 +29,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from course_utils.frames import _as_tensor, runs
+from course_utils.features import check_finite_number
+from course_utils.frames import _as_tensor, _check_probabilities, runs
 from course_utils.metrics import activity_event_f1
 
 __all__ = ["POSTPROCESS_GRID", "fill_gaps", "hysteresis", "median_filter", "postprocess", "remove_short",
@@ -81,6 +82,9 @@ def hysteresis(probs, on_threshold: float, off_threshold: float) -> torch.Tensor
     p = _as_tensor(probs, "probs")
     if not p.is_floating_point() or p.ndim < 2:
         raise ValueError(f"probs must be a float tensor (..., frames, classes), got {p.dtype} {tuple(p.shape)}")
+    _check_probabilities(p, "probs")
+    for name, value in (("on_threshold", on_threshold), ("off_threshold", off_threshold)):
+        check_finite_number(value, name)
     if not 0.0 <= off_threshold <= on_threshold <= 1.0:
         raise ValueError(f"need 0 <= off_threshold <= on_threshold <= 1, got on={on_threshold!r}, off={off_threshold!r}")
     high, low = _columns(p >= on_threshold), _columns(p >= off_threshold)  # (N, T) each

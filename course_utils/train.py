@@ -22,18 +22,21 @@ Inference (`predict`, long audio) is `course_utils.inference`; checkpoints are
 from __future__ import annotations
 
 import math
+import numbers
 import os
 import time
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Sequence
 
+import numpy as np
 import torch
 from torch import nn
 from torch.utils.data import DataLoader, Dataset, TensorDataset
 
 from course_utils.env import get_device
+from course_utils.features import check_finite_number
 from course_utils.metrics import accuracy, confusion_matrix, macro_f1
-from course_utils.models.base import check_classifier, model_device
+from course_utils.models.base import check_classifier, check_lengths, holds_class_names, label_indices, model_device
 
 __all__ = ["History", "as_dataset", "evaluate", "fit"]
 
@@ -41,51 +44,99 @@ __all__ = ["History", "as_dataset", "evaluate", "fit"]
 # Data: tensors in memory -> batches
 
 
-def as_dataset(data, name: str = "data") -> Dataset:
+def as_dataset(data, name: str = "data", *, labels: Sequence[str] | None = None,
+               sample_rate: int | None = None) -> Dataset:
     """A torch Dataset of `(waveform, target)` or `(waveform, length, target)` items.
 
     `data` is a tuple `(waveforms (N, S), targets)`, a tuple `(waveforms (N, S),
     lengths (N,), targets)`, or already a Dataset whose items have one of those
     two forms. `targets` are class indices `(N,)`, or multi-hot `(N, C)` for a
-    multi-label model. numpy arrays and float64 waveforms are accepted (cast to float32).
+    multi-label model. numpy arrays, lists and float64 waveforms are accepted (cast to float32).
+
+    Class names as targets (`["dog", "cat", ...]`) are mapped to their indices in
+    `labels` (`fit` and `evaluate` pass the model's). A `datasets.Dataset` split with
+    `audio` and `label` columns (`make_clip_dataset()["train"]`, `load_audiofolder(...)["train"]`)
+    is read with `course_utils.data.clip_tensors`; its sampling rate must equal
+    `sample_rate` (the model's, in `fit` and `evaluate`) and its label names are mapped
+    through `labels`, so a split whose classes come in another order still trains the right outputs.
     """
     if isinstance(data, Dataset):
         return data
+    if type(data).__module__.split(".")[0] == "datasets":  # a datasets.Dataset split (or a DatasetDict)
+        return _split_dataset(data, name, labels, sample_rate)
     if not isinstance(data, (tuple, list)) or len(data) not in (2, 3):
         raise TypeError(f"{name} must be (waveforms, targets), (waveforms, lengths, targets) or a torch Dataset, "
                         f"got {type(data).__name__}" + (f" of length {len(data)}" if isinstance(data, (tuple, list)) else ""))
-    tensors = [torch.as_tensor(t) for t in data]
+    parts = ("waveforms", "targets") if len(data) == 2 else ("waveforms", "lengths", "targets")
+    data = list(data)
+    if holds_class_names(data[-1]) or isinstance(data[-1], str):
+        if labels is None:
+            raise TypeError(f"{name}: the targets are class names ({str(data[-1])[:40]}...); pass labels= (the "
+                            "model's labels) to map them to class indices, as fit and evaluate do")
+        data[-1] = label_indices(data[-1], labels, f"{name} targets")
+    tensors = []
+    for part, value in zip(parts, data):
+        if not (torch.is_tensor(value) or isinstance(value, (np.ndarray, list, tuple))):
+            raise TypeError(f"{name}: {part} must be a tensor, numpy array or list, got {type(value).__name__}")
+        try:
+            tensors.append(torch.as_tensor(np.asarray(value) if isinstance(value, (list, tuple)) else value))
+        except (TypeError, ValueError, RuntimeError) as exc:
+            raise ValueError(f"{name}: {part} cannot be turned into one tensor ({str(exc).splitlines()[0]}); clips "
+                             "of different lengths? pad them to one length and pass their lengths, as "
+                             "course_utils.data.clip_tensors does") from None
     waveforms, targets = tensors[0], tensors[-1]
     if waveforms.ndim != 2:
-        raise ValueError(f"{name}: waveforms must be (batch, samples), got shape {tuple(waveforms.shape)}")
-    if not waveforms.is_floating_point():
-        raise ValueError(f"{name}: waveforms must be float, got {waveforms.dtype}")
+        raise ValueError(f"{name}: waveforms must be (batch, samples), got shape {tuple(waveforms.shape)}"
+                         + ("; one clip? use waveform[None]" if waveforms.ndim == 1 else ""))
+    if waveforms.is_complex() or not waveforms.is_floating_point():
+        raise ValueError(f"{name}: waveforms must be float, got {waveforms.dtype}"
+                         + ("; for 16-bit PCM divide by 32768" if not waveforms.is_complex() else ""))
     waveforms = tensors[0] = waveforms.float()
     if waveforms.shape[0] == 0:
         raise ValueError(f"{name}: no examples (waveforms has shape {tuple(waveforms.shape)})")
     if not torch.isfinite(waveforms).all():
         raise ValueError(f"{name}: waveforms contain NaN or Inf")
-    if targets.ndim == 0:
-        raise ValueError(f"{name}: targets must hold one entry per waveform, got a scalar")
-    if targets.ndim == 1 and (targets.is_floating_point() or targets.dtype == torch.bool):
+    if targets.ndim == 1 and (targets.is_floating_point() or targets.dtype == torch.bool or targets.is_complex()):
         raise ValueError(f"{name}: targets must be integer class indices (N,), got {targets.dtype}")
     if targets.ndim == 1:
         tensors[-1] = targets.long()
     elif targets.is_floating_point() or targets.dtype == torch.bool:
         tensors[-1] = targets.float()  # multi-hot (N, C) for a multi-label model, or frame targets (N, T, C)
-    for t in tensors[1:]:
+    for part, t in zip(parts[1:], tensors[1:]):
+        if t.ndim == 0:
+            raise ValueError(f"{name}: {part} must hold one entry per waveform, got a scalar")
         if t.shape[0] != waveforms.shape[0]:
-            raise ValueError(f"{name}: {waveforms.shape[0]} waveforms but a tensor of length {t.shape[0]}")
+            raise ValueError(f"{name}: {waveforms.shape[0]} waveforms but a tensor of length {t.shape[0]} "
+                             f"({part}); give one per waveform")
+    if len(tensors) == 3:
+        tensors[1] = check_lengths(tensors[1], waveforms)
     return TensorDataset(*tensors)
 
 
-def _unpack(batch, device: torch.device):
-    """(waveforms, lengths or None, targets) on `device` from a batch of 2 or 3 tensors."""
+def _split_dataset(split, name: str, labels: Sequence[str] | None, sample_rate: int | None) -> TensorDataset:
+    """A `datasets.Dataset` split as `(waveforms, lengths, targets)`, its rate and label names checked."""
+    from course_utils.data import clip_tensors
+
+    waveforms, lengths, targets = clip_tensors(split, sample_rate=sample_rate)
+    names = getattr(split.features.get("label"), "names", None)
+    if labels is not None and names is not None and list(names) != list(labels):
+        targets = label_indices([names[i] for i in targets.tolist()], labels, f"{name} labels")
+    return TensorDataset(waveforms, lengths, targets)
+
+
+def _unpack(batch, device: torch.device, labels: Sequence[str] | None = None):
+    """(waveforms, lengths or None, targets) on `device` from a batch of 2 or 3 tensors; class names
+    (a Dataset whose items carry strings) are mapped through `labels`."""
     if len(batch) == 3:
         waveforms, lengths, targets = batch
         lengths = lengths.to(device)
     else:
         (waveforms, targets), lengths = batch, None
+    if not torch.is_tensor(targets):
+        if labels is None or not (holds_class_names(targets) or isinstance(targets, str)):
+            raise TypeError(f"a batch's targets must be a tensor (class indices or multi-hot), got "
+                            f"{type(targets).__name__}")
+        targets = label_indices(targets, labels)
     return waveforms.to(device), lengths, targets.to(device)
 
 
@@ -112,6 +163,13 @@ def _check_targets(dataset: Dataset, model: nn.Module, name: str) -> None:
         bad = targets[(targets < 0) | (targets >= num_classes)][0].item()
         raise ValueError(f"{name}: target {bad} out of range for a model with {num_classes} classes "
                          f"({model.labels})")
+
+
+def _check_count(value, name: str, meaning: str) -> int:
+    """A positive int (not a bool, not a float), or a ValueError naming `name` and what it counts."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ValueError(f"{name} must be a positive int ({meaning}), got {value!r}")
+    return int(value)
 
 
 # ----------------------------------------------------------------------------
@@ -188,7 +246,9 @@ def fit(
     it trains without `val_data`, since validation here scores one label per clip).
 
     Args:
-        train_data, val_data: `(waveforms, targets)`, `(waveforms, lengths, targets)` or a Dataset.
+        train_data, val_data: `(waveforms, targets)`, `(waveforms, lengths, targets)`, a torch Dataset,
+            or a `datasets.Dataset` split (its sampling rate must be `model.sample_rate`). Targets may be
+            class names, mapped through `model.labels` (see `as_dataset`).
         epochs: at most this many passes over the training data.
         lr, weight_decay: for AdamW over the parameters that require grad (frozen ones stay put),
             unless you pass your own `optimizer`.
@@ -214,21 +274,32 @@ def fit(
                          "clip: pass val_data=None and score frames with course_utils.metrics.frame_scores")
     if monitor not in ("val_loss", "val_accuracy"):
         raise ValueError(f"monitor must be 'val_loss' or 'val_accuracy', got {monitor!r}")
-    if not isinstance(epochs, int) or epochs < 1:
-        raise ValueError(f"epochs must be a positive int, got {epochs!r}")
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
-    if patience is not None and patience < 1:
-        raise ValueError(f"patience must be >= 1 or None, got {patience}")
+    _check_count(epochs, "epochs", "passes over the training data")
+    _check_count(batch_size, "batch_size", "examples per step")
+    if patience is not None:
+        _check_count(patience, "patience", "epochs without improvement before stopping; None: never stop early")
     if (patience is not None) and val_data is None:
         raise ValueError("patience (early stopping) needs val_data")
-    device = torch.device(device) if device is not None else get_device()
+    if optimizer is None:
+        for arg, value in (("lr", lr), ("weight_decay", weight_decay)):
+            if check_finite_number(value, arg) < 0:
+                raise ValueError(f"{arg} must be >= 0, got {value!r}")
+    elif not isinstance(optimizer, torch.optim.Optimizer):
+        raise TypeError(f"optimizer must be a torch.optim.Optimizer (or None: AdamW with lr), "
+                        f"got {type(optimizer).__name__}")
+    if max_seconds is not None and check_finite_number(max_seconds, "max_seconds") < 0:
+        raise ValueError(f"max_seconds must be >= 0 (a time budget in seconds) or None, got {max_seconds!r}")
+    for arg, value in (("loss_fn", loss_fn), ("augment", augment)):
+        if value is not None and not callable(value):
+            raise TypeError(f"{arg} must be a function (or None), got {type(value).__name__}")
+    device = get_device(device) if device is not None else get_device()
     amp = device.type == "cuda" if amp is None else (amp and device.type == "cuda")
     progress = _progress_default() if progress is None else progress
     loss_fn = loss_fn or model.loss
 
-    train_set = as_dataset(train_data, "train_data")
-    val_set = as_dataset(val_data, "val_data") if val_data is not None else None
+    train_set = as_dataset(train_data, "train_data", labels=model.labels, sample_rate=model.sample_rate)
+    val_set = (as_dataset(val_data, "val_data", labels=model.labels, sample_rate=model.sample_rate)
+               if val_data is not None else None)
     for ds, name in ((train_set, "train_data"), (val_set, "val_data")):
         if ds is not None:
             _check_targets(ds, model, name)
@@ -260,7 +331,7 @@ def fit(
         model.train()
         total_loss, seen = 0.0, 0
         for batch in loader:
-            waveforms, lengths, targets = _unpack(batch, device)  # (B, S), (B,) or None, (B,) or (B, C)
+            waveforms, lengths, targets = _unpack(batch, device, model.labels)  # (B, S), (B,) or None, (B,) or (B, C)
             if augment is not None:
                 waveforms, targets = augment(waveforms, targets)
             with _autocast(device, amp):
@@ -324,7 +395,8 @@ def evaluate(
     device: torch.device | str | None = None,
     threshold: float = 0.5,
 ) -> dict:
-    """Score `model` on `data` (`(waveforms, targets)`, `(waveforms, lengths, targets)` or a Dataset).
+    """Score `model` on `data` (`(waveforms, targets)`, `(waveforms, lengths, targets)`, a Dataset, or a
+    `datasets.Dataset` split at `model.sample_rate`; targets may be class names, see `as_dataset`).
 
     Returns a dict: `loss` (`model.loss`, or `loss_fn`), `probabilities` (N, C) from
     `model.probabilities`, `targets`, `predictions`, `accuracy`, `macro_f1` and `confusion`.
@@ -334,16 +406,21 @@ def evaluate(
     The model is left in eval mode on `device`.
     """
     check_classifier(model, clip_level=True)
-    dataset = as_dataset(data)
+    _check_count(batch_size, "batch_size", "examples per forward pass")
+    if not 0.0 <= check_finite_number(threshold, "threshold") <= 1.0:
+        raise ValueError(f"threshold must be a probability in [0, 1] (multi-label: on at >= threshold), got {threshold!r}")
+    if loss_fn is not None and not callable(loss_fn):
+        raise TypeError(f"loss_fn must be a function (or None), got {type(loss_fn).__name__}")
+    dataset = as_dataset(data, labels=model.labels, sample_rate=model.sample_rate)
     _check_targets(dataset, model, "data")
-    device = torch.device(device) if device is not None else model_device(model)
+    device = get_device(device) if device is not None else model_device(model)
     amp = device.type == "cuda" if amp is None else (amp and device.type == "cuda")
     loss_fn = loss_fn or model.loss
     num_classes = len(model.labels)
     model.to(device).eval()
     all_logits, all_targets = [], []
     for batch in DataLoader(dataset, batch_size=batch_size, shuffle=False):
-        waveforms, lengths, targets = _unpack(batch, device)
+        waveforms, lengths, targets = _unpack(batch, device, model.labels)
         with _autocast(device, amp):
             logits = model(waveforms, lengths)
         all_logits.append(logits.float().cpu())

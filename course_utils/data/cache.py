@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 import torch
-from datasets import ClassLabel, DatasetDict, Features, List
+from datasets import ClassLabel, Dataset, DatasetDict, Features, List
 
 from ..audio import umask_mode
 from ..env import DATA_DIR
@@ -85,7 +85,26 @@ def save_audiofolder(dataset: DatasetDict, directory: str | os.PathLike, info: d
     `info` (e.g. the generator's parameters) is stored in dataset.json beside
     the column types, so that `load_audiofolder` restores the same features.
     """
+    if not isinstance(dataset, (DatasetDict, dict)) or not dataset:
+        raise TypeError(f"dataset must be a non-empty DatasetDict of splits (e.g. make_clip_dataset()), "
+                        f"got {type(dataset).__name__}" + (" (one split? wrap it: DatasetDict({'train': split}))"
+                                                           if type(dataset).__name__ == "Dataset" else ""))
+    bad = [name for name, split in dataset.items() if not isinstance(split, Dataset) or "audio" not in split.column_names]
+    if bad:
+        raise ValueError(f"split(s) {bad} of dataset are not datasets.Dataset splits with an 'audio' column")
+    for name in dataset:
+        if not isinstance(name, str) or not name or name.startswith(".") or any(c in name for c in "/\\:"):
+            raise ValueError(f"split name {name!r} cannot be a folder name inside the dataset folder; rename it")
+    if info is not None and not isinstance(info, dict):
+        raise TypeError(f"info must be a dict (stored in {INFO_FILE}) or None, got {type(info).__name__}")
+    if isinstance(directory, bytes) or not isinstance(directory, (str, os.PathLike)):
+        raise TypeError(f"directory must be a folder path (str or pathlib.Path), got {type(directory).__name__}")
     directory = Path(directory)
+    if directory.exists() and not directory.is_dir():
+        raise ValueError(f"directory {str(directory)!r} is a file: save_audiofolder writes a folder")
+    if directory.is_dir() and any(directory.iterdir()) and not (directory / INFO_FILE).is_file():
+        raise ValueError(f"{str(directory)!r} already holds files that save_audiofolder did not write (no {INFO_FILE}); "
+                         "it replaces the whole folder, so pick a new folder (or empty this one yourself)")
     directory.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=directory.parent, prefix=f".{directory.name}.", suffix=".tmp"))
     try:
@@ -186,13 +205,22 @@ def load_audiofolder(directory: str | os.PathLike, sample_rate: int | None = Non
     """
     from ..audio import check_sample_rate, resample
 
+    if isinstance(directory, bytes) or not isinstance(directory, (str, os.PathLike)):
+        raise TypeError(f"directory must be a folder path (str or pathlib.Path), got {type(directory).__name__}")
     directory = Path(directory)
+    if directory.is_file():
+        raise ValueError(f"{str(directory)!r} is a file, not a dataset folder: pass the folder that holds the "
+                         "splits (train/, test/, ...) or the label folders (a single file loads with load_audio)")
     if not directory.is_dir():
         raise FileNotFoundError(f"no dataset folder at {str(directory)!r}")
     if sample_rate is not None:
         sample_rate = check_sample_rate(sample_rate)
-    info = json.loads((directory / INFO_FILE).read_text()) if (directory / INFO_FILE).exists() else {}
-    split_dirs = {name: directory / name for name in info.get("splits", [])}
+    info = _read_info(directory)
+    split_dirs = {name: _inside(directory, name, f"{INFO_FILE} split") for name in info.get("splits", [])}
+    for name, split_dir in split_dirs.items():
+        if not split_dir.is_dir():
+            raise ValueError(f"{str(directory / INFO_FILE)!r} lists the split {name!r}, but there is no folder "
+                             f"{str(split_dir)!r}")
     if not split_dirs:
         subdirs = [d for d in sorted(directory.iterdir()) if d.is_dir() and not d.name.startswith(".")]
         def has_meta(d: Path) -> bool:
@@ -206,7 +234,11 @@ def load_audiofolder(directory: str | os.PathLike, sample_rate: int | None = Non
         raise ValueError(f"{str(directory)!r} holds no split folders (train/, test/, ...) and no label folders")
     tables = {split: _read_rows(d) for split, d in split_dirs.items()}
     if "features" in info:
-        features = Features.from_dict(info["features"])
+        try:
+            features = Features.from_dict(info["features"])
+        except (TypeError, ValueError, KeyError, AttributeError) as exc:
+            raise ValueError(f"{str(directory / INFO_FILE)!r}: its \"features\" are not datasets feature types "
+                             f"({type(exc).__name__}: {exc})") from None
     else:
         names = sorted({str(r["label"]) for rows in tables.values() for r in rows if "label" in r})
         sample = next(iter(tables.values()))[0]
@@ -232,18 +264,50 @@ def load_audiofolder(directory: str | os.PathLike, sample_rate: int | None = Non
                 raise ValueError(f"{split}: unknown label(s) {unknown[:5]}; the dataset's labels are {known}")
             columns["label"] = [features["label"].str2int(str(v)) for v in columns["label"]]
         feats = {k: features[k] for k in names if k in features}
-        table_columns = {k: (_coerce(v, feats[k]) if k in feats else v) for k, v in columns.items()}
+        table_columns = {k: (_coerce(v, feats[k], f"{split} column {k!r}") if k in feats else v)
+                         for k, v in columns.items()}
         out[split] = build_dataset(waves, rates[0], table_columns, feats)
     return DatasetDict(out)
 
 
-def _coerce(values: list, feature) -> list:
+def _read_info(directory: Path) -> dict:
+    """The folder's dataset.json ({} when there is none), or a ValueError that names it."""
+    path = directory / INFO_FILE
+    if not path.exists():
+        return {}
+    try:
+        info = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{str(path)!r} is not valid JSON ({exc}); fix it, or delete it to let the folder's "
+                         "layout speak for itself") from None
+    if not isinstance(info, dict):
+        raise ValueError(f"{str(path)!r} must hold a JSON object, got {type(info).__name__}")
+    splits = info.get("splits", [])
+    if not isinstance(splits, list) or not all(isinstance(name, str) and name for name in splits):
+        raise ValueError(f"{str(path)!r}: \"splits\" must be a list of folder names, e.g. [\"train\", \"test\"], "
+                         f"got {splits!r}")
+    return info
+
+
+def _coerce(values: list, feature, name: str = "column") -> list:
     """CSV gives strings: turn them back into numbers where the feature is numeric."""
     dtype = getattr(feature, "dtype", None)
     if dtype and dtype.startswith(("float", "int")) and values and isinstance(values[0], str):
         cast = float if dtype.startswith("float") else int
-        return [cast(v) for v in values]
+        try:
+            return [cast(v) for v in values]
+        except ValueError:
+            bad = next(v for v in values if not _castable(cast, v))
+            raise ValueError(f"{name} should hold {dtype} numbers (dataset.json says so) but holds {bad!r}") from None
     return values
+
+
+def _castable(cast, value) -> bool:
+    try:
+        cast(value)
+    except ValueError:
+        return False
+    return True
 
 
 # ----------------------------------------------------------------------------

@@ -20,12 +20,16 @@ from __future__ import annotations
 import numbers
 from typing import Sequence
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["CONTRACT", "Classifier", "check_classifier", "check_known_keys", "check_labels", "check_lengths", "classification_loss",
-           "count_parameters", "model_device", "resolve_config"]
+from course_utils.audio import validate_waveform
+
+__all__ = ["CONTRACT", "Classifier", "check_classifier", "check_known_keys", "check_labels", "check_lengths",
+           "check_positive_int", "classification_loss", "count_parameters", "holds_class_names", "label_indices",
+           "model_device", "resolve_config"]
 
 CONTRACT = ("labels", "sample_rate", "num_samples", "multi_label", "probabilities", "loss")
 
@@ -61,6 +65,13 @@ def model_device(model: nn.Module) -> torch.device:
     if tensor is None:
         tensor = next(iter(model.buffers()), None)
     return tensor.device if tensor is not None else torch.device("cpu")
+
+
+def check_positive_int(value, name: str) -> int:
+    """`value` as an int when it is a positive integer (not a bool, not a float), else a ValueError naming `name`."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ValueError(f"{name} must be a positive int, got {value!r}")
+    return int(value)
 
 
 def check_labels(labels: Sequence[str], multi_label: bool = False) -> list[str]:
@@ -101,18 +112,71 @@ def check_lengths(lengths, waveforms: torch.Tensor) -> torch.Tensor | None:
     return lengths.to(device=waveforms.device, dtype=torch.long)
 
 
+def holds_class_names(targets) -> bool:
+    """True when `targets` is a (nested) list, tuple or numpy array of strings: class names, not indices."""
+    if isinstance(targets, np.ndarray):
+        return targets.dtype.kind in "US" or (targets.dtype.kind == "O" and targets.size > 0
+                                              and isinstance(targets.flat[0], str))
+    if isinstance(targets, (list, tuple)) and targets:
+        return isinstance(targets[0], str) or holds_class_names(targets[0])
+    return False
+
+
+def label_indices(targets, labels: Sequence[str], name: str = "targets") -> torch.Tensor:
+    """Class names -> their indices in `labels`, as a long tensor of the same shape.
+
+    `targets` is a list (or nested list, or numpy array) of class names, e.g.
+    `["dog", "cat", "dog"]` for a model whose `labels` are `["cat", "dog"]` -> `tensor([1, 0, 1])`.
+    A name that is not in `labels` is a ValueError that names it and lists the known ones.
+    """
+    if isinstance(targets, str):
+        raise TypeError(f"{name} must hold one class name per clip, got the single string {targets!r}; "
+                        f"for one clip write [{targets!r}]")
+    names = np.asarray(targets, dtype=object)
+    flat = names.reshape(-1).tolist()
+    other = [v for v in flat if not isinstance(v, str)]
+    if any(isinstance(v, (list, tuple)) for v in other):
+        raise TypeError(f"{name} holds lists of class names of different lengths; give one name per clip (or per "
+                        "frame), or multi-hot targets (N, C) for a multi-label model")
+    if other:
+        raise TypeError(f"{name} mixes class names with other values (e.g. {other[0]!r}); give all names "
+                        f"(from {list(labels)[:5]}) or all class indices")
+    index = {label: i for i, label in enumerate(labels)}
+    unknown = sorted({v for v in flat if v not in index})
+    if unknown:
+        raise ValueError(f"{name}: unknown label(s) {unknown[:5]}; the model's labels are {list(labels)}")
+    return torch.tensor([index[v] for v in flat], dtype=torch.long).reshape(names.shape)
+
+
 def classification_loss(logits: torch.Tensor, targets: torch.Tensor, multi_label: bool = False) -> torch.Tensor:
     """The loss that matches the output activation: softmax <-> cross-entropy, sigmoid <-> BCE.
 
     logits (B, C). Single-label targets: class indices (B,), or class probabilities (B, C)
     (soft targets, e.g. from mixup). Multi-label targets: multi-hot (B, C), values in [0, 1].
+    numpy arrays and lists of indices are accepted; class names are mapped by `Classifier.loss`
+    (which knows the labels).
     """
+    if not torch.is_tensor(logits) or logits.ndim != 2 or not logits.is_floating_point():
+        raise ValueError(f"logits must be a float tensor (batch, classes), got "
+                         f"{tuple(logits.shape) if torch.is_tensor(logits) else type(logits).__name__}")
+    if holds_class_names(targets) or isinstance(targets, str):
+        raise TypeError(f"targets are class names ({str(targets)[:40]}...); classification_loss takes class indices: "
+                        "call model.loss(logits, names), which maps them through model.labels, or label_indices")
     if not torch.is_tensor(targets):
-        raise TypeError(f"targets must be a tensor, got {type(targets).__name__}")
+        if not isinstance(targets, (list, tuple, np.ndarray)):
+            raise TypeError(f"targets must be a tensor of class indices (batch,) or multi-hot (batch, classes), "
+                            f"got {type(targets).__name__}")
+        targets = torch.as_tensor(np.asarray(targets), device=logits.device)
+    if targets.shape[:1] != logits.shape[:1]:
+        raise ValueError(f"logits hold {logits.shape[0]} clips but targets hold {targets.shape[0] if targets.ndim else 0}: "
+                         f"one target per clip (logits {tuple(logits.shape)}, targets {tuple(targets.shape)})")
     if multi_label:
         if targets.shape != logits.shape:
             raise ValueError(f"multi-label targets must be multi-hot with the logits' shape {tuple(logits.shape)}, "
                              f"got {tuple(targets.shape)}")
+        if targets.numel() and (targets.min() < 0 or targets.max() > 1 or torch.isnan(targets.float()).any()):
+            raise ValueError(f"multi-label targets must lie in [0, 1] (1: the class is present), got values from "
+                             f"{targets.min().item()} to {targets.max().item()}")
         return F.binary_cross_entropy_with_logits(logits, targets.to(logits.dtype))
     if targets.shape == logits.shape and targets.is_floating_point():  # soft targets: rows are distributions
         rows = targets.sum(dim=-1)
@@ -156,9 +220,8 @@ class Classifier(nn.Module):
         super().__init__()
         if not isinstance(multi_label, bool):
             raise TypeError(f"multi_label must be True or False, got {multi_label!r}")
-        for name, value in (("sample_rate", sample_rate), ("num_samples", num_samples)):
-            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-                raise ValueError(f"{name} must be a positive int, got {value!r}")
+        check_positive_int(sample_rate, "sample_rate")
+        check_positive_int(num_samples, "num_samples")
         self.labels = check_labels(labels, multi_label)
         self.sample_rate, self.num_samples, self.multi_label = int(sample_rate), int(num_samples), multi_label
 
@@ -172,7 +235,10 @@ class Classifier(nn.Module):
         return logits.sigmoid() if self.multi_label else logits.softmax(dim=-1)
 
     def loss(self, logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-        """Cross-entropy on class indices (B,), or binary cross-entropy on multi-hot targets (B, C)."""
+        """Cross-entropy on class indices (B,), or binary cross-entropy on multi-hot targets (B, C).
+        Class names (`["dog", "cat"]`) are mapped to their indices in `labels`."""
+        if holds_class_names(targets) or isinstance(targets, str):
+            targets = label_indices(targets, self.labels).to(logits.device)
         return classification_loss(logits, targets, self.multi_label)
 
     @property
@@ -187,15 +253,10 @@ class Classifier(nn.Module):
         if not torch.is_tensor(waveforms):
             raise TypeError(f"waveforms must be a torch tensor (batch, samples), got {type(waveforms).__name__}; "
                             "convert with torch.as_tensor(x, dtype=torch.float32)")
-        if waveforms.ndim != 2:
-            raise ValueError(f"waveforms must be (batch, samples), got shape {tuple(waveforms.shape)}; "
-                             "for one clip use waveform[None]")
-        if not waveforms.is_floating_point():
-            raise ValueError(f"waveforms must be float, got {waveforms.dtype}")
-        if waveforms.shape[1] == 0 or not torch.isfinite(waveforms).all():
-            raise ValueError("waveforms are empty or contain NaN/Inf")
-        dtype = next((p.dtype for p in self.parameters() if p.is_floating_point()), waveforms.dtype)
-        return waveforms.to(dtype), check_lengths(lengths, waveforms)
+        # one checker for every model: rank (a single clip is refused with the fix), dtype, empty, NaN/Inf
+        checked = validate_waveform(waveforms, name="waveforms", require_batch=True, keep_float64=True)
+        dtype = next((p.dtype for p in self.parameters() if p.is_floating_point()), checked.dtype)
+        return checked.to(dtype), check_lengths(lengths, waveforms)
 
     def extra_repr(self) -> str:
         return (f"labels={self.labels[:4]}{'...' if len(self.labels) > 4 else ''}, sample_rate={self.sample_rate}, "

@@ -29,7 +29,7 @@ from torch import nn
 
 from course_utils.checkpoints import register_classifier
 from course_utils.fast_features import LogMel
-from course_utils.models.base import Classifier, resolve_config
+from course_utils.models.base import Classifier, check_positive_int, resolve_config
 
 __all__ = ["CNN_DEFAULTS", "IMAGE_MODEL_DEFAULTS", "ImageModelClassifier", "SpectrogramCNN", "conv_block",
            "first_conv", "load_image_model", "replace_classifier", "tiny_resnet_config", "to_one_channel"]
@@ -75,10 +75,19 @@ class SpectrogramCNN(Classifier):
                  num_samples: int = 16000, multi_label: bool = False):
         super().__init__(labels, sample_rate=sample_rate, num_samples=num_samples, multi_label=multi_label)
         settings = resolve_config(config, CNN_DEFAULTS, "SpectrogramCNN")
+        if not isinstance(settings["channels"], (list, tuple)):
+            raise ValueError(f"channels must be a list of conv block widths, e.g. {CNN_DEFAULTS['channels']}, "
+                             f"got {settings['channels']!r}")
         n_mels, channels, pooling = settings["n_mels"], tuple(settings["channels"]), settings["pooling"]
         if pooling not in ("global", "time"):
             raise ValueError(f"pooling must be 'global' or 'time', got {pooling!r}")
-        if not channels or n_mels % 2 ** len(channels):
+        if not channels:
+            raise ValueError(f"channels must list at least one conv block's width, e.g. {CNN_DEFAULTS['channels']}, "
+                             f"got {settings['channels']!r}")
+        for i, width in enumerate(channels):
+            check_positive_int(width, f"channels[{i}]")
+        check_positive_int(n_mels, "n_mels")
+        if n_mels % 2 ** len(channels):
             raise ValueError(f"n_mels={n_mels} must be divisible by 2**{len(channels)} (one halving per conv block)")
         self.config = {**settings, "channels": channels}
         self.channels = channels

@@ -39,6 +39,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from course_utils.models.base import holds_class_names
+
 __all__ = ["FrameClassificationHead", "SequenceClassificationHead", "WeightedLayerSum", "lengths_to_mask",
            "masked_mean_pool", "train_linear_probe"]
 
@@ -225,8 +227,12 @@ class FrameClassificationHead(nn.Module):
         pos_weight (C,), multi-label only: how much a positive frame of each class
         counts against a negative one (`course_utils.frames.positive_weights`).
         """
-        if logits.ndim != 3 or logits.shape[-1] != self.num_classes:
-            raise ValueError(f"logits must be (batch, frames, {self.num_classes}), got {tuple(logits.shape)}")
+        if not torch.is_tensor(logits) or logits.ndim != 3 or logits.shape[-1] != self.num_classes:
+            raise ValueError(f"logits must be (batch, frames, {self.num_classes}), got "
+                             f"{tuple(logits.shape) if torch.is_tensor(logits) else type(logits).__name__}")
+        if holds_class_names(targets) or isinstance(targets, str):
+            raise TypeError("frame targets are class names; the head knows only class indices: map them with "
+                            "course_utils.models.base.label_indices(targets, labels), or call the model's own loss")
         mask = torch.ones(logits.shape[:2], dtype=torch.bool, device=logits.device) if mask is None else _check_mask(mask, logits)
         targets = torch.as_tensor(targets, device=logits.device)
         if self.multi_label:

@@ -55,7 +55,8 @@ from transformers import (
 )
 
 from course_utils.checkpoints import check_model_type, quiet_transformers, read_course_meta, register_classifier
-from course_utils.models.base import Classifier, check_known_keys
+from course_utils.models.base import (Classifier, check_known_keys, check_positive_int, holds_class_names,
+                                     label_indices)
 from course_utils.models.heads import FrameClassificationHead, SequenceClassificationHead, lengths_to_mask, masked_mean_pool
 
 __all__ = ["Wav2Vec2Classifier", "Wav2Vec2FrameClassifier", "encoder_stride", "feature_vector_mask", "frame_spans",
@@ -301,6 +302,10 @@ class _Wav2Vec2Base(Classifier):
     def pooled_features(self, waveforms: torch.Tensor, lengths: torch.Tensor | None = None,
                         batch_size: int = 64) -> torch.Tensor:
         """Mean-pooled last hidden states `(N, D)` of the encoder, in eval mode, for a linear probe."""
+        if not torch.is_tensor(waveforms):
+            raise TypeError(f"waveforms must be a torch tensor (N, samples), got {type(waveforms).__name__}; "
+                            "convert with torch.as_tensor(x, dtype=torch.float32)")
+        check_positive_int(batch_size, "batch_size")
         was_training = self.training
         self.eval()
         device = next(self.parameters()).device
@@ -480,7 +485,10 @@ class Wav2Vec2FrameClassifier(_Wav2Vec2Base):
     def loss(self, logits: torch.Tensor, targets: torch.Tensor, mask: torch.Tensor | None = None,
              pos_weight: torch.Tensor | None = None) -> torch.Tensor:
         """Mean loss over real frames (`FrameClassificationHead.loss`): logits (B, T, C); targets
-        (B, T) class indices or (B, T, C) multi-hot; mask (B, T); pos_weight (C,), multi-label only."""
+        (B, T) class indices (or class names, mapped through `labels`) or (B, T, C) multi-hot; mask (B, T);
+        pos_weight (C,), multi-label only."""
+        if holds_class_names(targets) or isinstance(targets, str):
+            targets = label_indices(targets, self.labels)
         return self.head.loss(logits, targets, mask, pos_weight=pos_weight)
 
     def forward(self, waveforms: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
