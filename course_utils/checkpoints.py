@@ -343,7 +343,7 @@ def load_classifier(directory: str | os.PathLike, device: torch.device | str | N
                 model = cls.from_pretrained(directory)
         except (OSError, RuntimeError, KeyError, TypeError, AttributeError) as exc:
             detail = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
-            if "ignore_mismatched_sizes" in detail:  # transformers' report of the shapes went to the silenced log
+            if "ignore_mismatched_sizes" in detail or "size mismatch" in str(exc):  # 5.x / 4.x wording
                 detail = f"weights in {WEIGHTS_NAME} have other shapes than {HF_CONFIG_NAME} describes (an edited size?)"
             raise ValueError(f"{directory}: {HF_CONFIG_NAME} and {WEIGHTS_NAME} do not make a {cls.__name__}: "
                              f"{detail}") from exc

@@ -23,7 +23,7 @@
 # - Run augmentation as a controlled experiment: same model, same data, same budget, only the augmentation changes, several seeds.
 # - See where image augmentations mislead on spectrograms (vertical shift on pitch pairs, time reversal on order pairs), and how much.
 # - Measure what audio-aware augmentations (noise, SpecAugment masking, pitch shift, band limiting) buy on robustness test sets.
-# - Test the claim that a raw-waveform model is robust to noise, pitch shift and low sample rates, and see why tiny models trained from scratch cannot settle it.
+# - Test the claim that a raw-waveform model is robust to noise, pitch shift and low sample rates over several seeds, and see why tiny models trained from scratch cannot settle it.
 
 # %%
 # Setup: in Colab, install the course package; locally this does nothing.
@@ -32,7 +32,6 @@ if "google.colab" in sys.modules:
     # %pip install -q "course-utils @ git+https://github.com/audio-classification-course/audio-classification-course@main"
 
 # %%
-import statistics
 import time
 
 import matplotlib.pyplot as plt
@@ -40,6 +39,7 @@ import torch
 from torch import nn
 
 from course_utils import augment as A
+from course_utils import seeds  # mean ± std over seeds and the |z| > 2 rule, written once
 from course_utils.data import CLIP_CLASSES, ORDER_PAIRS, PITCH_PAIRS, clip_tensors, make_clip_dataset
 from course_utils.env import get_device, seed_everything
 from course_utils.features import log_mel_spectrogram
@@ -184,20 +184,26 @@ def scores(model) -> dict:
     return out
 
 
-results, baseline_cnn = {}, None
+results, baseline_cnns = {}, []
 for name in AUGMENTATIONS:
     for seed in range(SEEDS):
         model = train_cnn(name, seed)
         results.setdefault(name, []).append(scores(model))
-        if name == "none" and seed == 0:
-            baseline_cnn = model  # reused for the robustness curves below
+        if name == "none":
+            baseline_cnns.append(model)  # one per seed, reused for the robustness curves below
 COLUMNS = ["clean", "pitch pairs", "order pairs", "noisy (0 dB pink)", "pitch +-2 st", "band-limited (4 kHz)"]
-mean = {a: {c: statistics.mean(r[c] for r in rs) for c in COLUMNS} for a, rs in results.items()}
-std = {a: {c: statistics.stdev(r[c] for r in rs) for c in COLUMNS} for a, rs in results.items()}
+
+
+def per_seed(aug: str, column: str) -> list[float]:
+    """One column of the table for one augmentation: one result per seed."""
+    return [r[column] for r in results[aug]]
+
+
+mean = {a: {c: seeds.mean_std(per_seed(a, c))[0] for c in COLUMNS} for a in results}
 print(f"| augmentation | " + " | ".join(COLUMNS) + " |")
 print("| --- " * (len(COLUMNS) + 1) + "|")
 for a in AUGMENTATIONS:
-    print(f"| {a} | " + " | ".join(f"{mean[a][c]:.3f} ± {std[a][c]:.3f}" for c in COLUMNS) + " |")
+    print(f"| {a} | " + " | ".join(seeds.show(per_seed(a, c), digits=3) for c in COLUMNS) + " |")
 
 
 # %% [markdown]
@@ -205,11 +211,12 @@ for a in AUGMENTATIONS:
 #
 # A difference counts only when it is larger than the seed-to-seed spread:
 # `z = (mean_aug - mean_none) / sqrt(std_aug² + std_none²)`, and we claim an effect when |z| > 2.
+# The rule is written once, in `course_utils.seeds` (`z_score`, `differs`); every comparison below uses it.
 
 # %%
 def z_score(aug: str, column: str) -> float:
-    spread = (std[aug][column] ** 2 + std["none"][column] ** 2) ** 0.5
-    return (mean[aug][column] - mean["none"][column]) / max(spread, 1e-3)
+    """The gap between an augmentation and "none" on one column, in units of their seed-to-seed spread."""
+    return seeds.z_score(per_seed(aug, column), per_seed("none", column))
 
 
 for a in AUGMENTATIONS:
@@ -249,21 +256,29 @@ assert abs(z_score("noise", "clean")) < 2  # noise augmentation costs nothing me
 #
 # The claim: a raw-waveform encoder like Wav2Vec2 is robust to noise, pitch shift and a low
 # sample rate. We train the tiny AST (notebook 04) and the tiny Wav2Vec2 classifier (notebook 05)
-# briefly on the same clips, without augmentation, and sweep each nuisance on the test set,
-# next to the un-augmented CNN from the table.
+# briefly on the same clips, without augmentation, once per seed, and sweep each nuisance on the test
+# set, next to the un-augmented CNNs from the table (one per seed). One seed is one draw: a ranking read
+# from a single run can flip with the seed, or on another software stack, so every point below is a
+# mean ± std over the seeds, and a comparison counts only when it clears the spread.
 
 # %%
 from course_utils.fast_features import ASTFeatures
 from course_utils.models.ast import ASTClassifier, tiny_ast_config
 from course_utils.models.wav2vec2 import Wav2Vec2Classifier, tiny_wav2vec2_config
 
-torch.manual_seed(0)
-ast = ASTClassifier(CLIP_CLASSES, tiny_ast_config(max_length=ASTFeatures(SR).num_frames(SR), num_mel_bins=64))
-fit(ast, (train_x, train_y), epochs=2 * EPOCHS, lr=2e-3, batch_size=32, seed=0, device=device, progress=False)
-torch.manual_seed(0)
-w2v2 = Wav2Vec2Classifier(CLIP_CLASSES, tiny_wav2vec2_config(), do_normalize=True)
-fit(w2v2, (train_x, train_y), epochs=EPOCHS, lr=2e-3, batch_size=32, seed=0, device=device, progress=False)
-MODELS = {"CNN": baseline_cnn, "AST": ast.eval(), "Wav2Vec2": w2v2.eval()}
+
+def train_ast(seed: int) -> ASTClassifier:
+    torch.manual_seed(seed)
+    model = ASTClassifier(CLIP_CLASSES, tiny_ast_config(max_length=ASTFeatures(SR).num_frames(SR), num_mel_bins=64))
+    fit(model, (train_x, train_y), epochs=2 * EPOCHS, lr=2e-3, batch_size=32, seed=seed, device=device, progress=False)
+    return model.eval()
+
+
+def train_wav2vec2(seed: int) -> Wav2Vec2Classifier:
+    torch.manual_seed(seed)
+    model = Wav2Vec2Classifier(CLIP_CLASSES, tiny_wav2vec2_config(), do_normalize=True)
+    fit(model, (train_x, train_y), epochs=EPOCHS, lr=2e-3, batch_size=32, seed=seed, device=device, progress=False)
+    return model.eval()
 
 
 def test_accuracy(model, x) -> float:
@@ -272,29 +287,42 @@ def test_accuracy(model, x) -> float:
         return accuracy(model(x.to(device)), test_y)
 
 
+# The swept test sets are built once (one noise draw) and shared by every model and seed:
+# the seeds then vary the models only.
 g = torch.Generator().manual_seed(2)
+NOISE, PITCH, RATE = "SNR (dB, pink noise)", "pitch shift (semitones)", "sample rate (Hz, band-limited)"
 SNRS = [30, 20, 10, 5, 0, -5]
 SEMITONES = [-4, -2, -1, 0, 1, 2, 4]
 RATES = [16000, 11025, 8000, 6000, 4000]
 sweeps = {
-    "SNR (dB, pink noise)": (SNRS, lambda v: A.add_noise(test_x, float(v), "pink", generator=g)),
-    "pitch shift (semitones)": (SEMITONES, lambda v: A.pitch_shift(test_x, SR, float(v))),
-    "sample rate (Hz, band-limited)": (RATES, lambda v: A.band_limit(test_x, SR, v)),
+    NOISE: (SNRS, {v: A.add_noise(test_x, float(v), "pink", generator=g) for v in SNRS}),
+    PITCH: (SEMITONES, {v: A.pitch_shift(test_x, SR, float(v)) for v in SEMITONES}),
+    RATE: (RATES, {v: A.band_limit(test_x, SR, v) for v in RATES}),
 }
-curves = {axis: {m: [] for m in MODELS} for axis in sweeps}
-for axis, (values, make) in sweeps.items():
-    for v in values:
-        x = make(v)
-        for m, model in MODELS.items():
-            curves[axis][m].append(test_accuracy(model, x))
+MODELS = ["CNN", "AST", "Wav2Vec2"]
+curves = {axis: {m: [] for m in MODELS} for axis in sweeps}  # curves[axis][model][seed][i]: accuracy at values[i]
+for seed in range(SEEDS):
+    models = {"CNN": baseline_cnns[seed], "AST": train_ast(seed), "Wav2Vec2": train_wav2vec2(seed)}
+    for axis, (values, inputs) in sweeps.items():
+        for m, model in models.items():
+            curves[axis][m].append([test_accuracy(model, inputs[v]) for v in values])
+del models
+
+
+def point(axis: str, model: str, value) -> list[float]:
+    """One model's accuracy at one point of a sweep, one number per seed."""
+    i = sweeps[axis][0].index(value)
+    return [curve[i] for curve in curves[axis][model]]
+
 
 fig, axes = plt.subplots(1, 3, figsize=(12, 3.5), sharey=True)
 for ax, (axis, (values, _)) in zip(axes, sweeps.items()):
     for m in MODELS:
-        ax.plot(values, curves[axis][m], marker="o", label=m)
+        mean_curve, std_curve = zip(*(seeds.mean_std(point(axis, m, v)) for v in values))
+        ax.errorbar(values, mean_curve, yerr=std_curve, marker="o", capsize=3, label=m)
     ax.set_xlabel(axis)
     ax.grid(alpha=0.3)
-axes[0].set_ylabel("test accuracy")
+axes[0].set_ylabel(f"test accuracy (mean ± std, {SEEDS} seeds)")
 axes[0].legend()
 fig.tight_layout()
 plt.show()
@@ -302,33 +330,63 @@ plt.close(fig)
 for axis, (values, _) in sweeps.items():
     print(axis)
     for m in MODELS:
-        print(f"  {m:9s} " + "  ".join(f"{v}: {a:.2f}" for v, a in zip(values, curves[axis][m])))
+        print(f"  {m:9s} " + "  ".join(f"{v}: {seeds.show(point(axis, m, v), digits=2)}" for v in values))
 
 
 # %% [markdown]
 # Read the curves as drops from each model's own clean accuracy: the three tiny models do not start equal.
+# Each seed's drop is taken from its own clean point, then averaged; the brackets list the seeds.
 
 # %%
-def drop(axis: str, model: str, value) -> float:
-    values = sweeps[axis][0]
-    clean = {"SNR (dB, pink noise)": 30, "pitch shift (semitones)": 0, "sample rate (Hz, band-limited)": 16000}[axis]
-    return curves[axis][model][values.index(clean)] - curves[axis][model][values.index(value)]
+CLEAN = {NOISE: 30, PITCH: 0, RATE: 16000}
 
 
-for axis, value in [("SNR (dB, pink noise)", 0), ("pitch shift (semitones)", 4), ("pitch shift (semitones)", -4),
-                    ("sample rate (Hz, band-limited)", 4000)]:
-    print(f"accuracy lost at {axis.split(' (')[0]} = {value}: "
-          + ", ".join(f"{m} {drop(axis, m, value):.2f}" for m in MODELS))
+def drops(axis: str, model: str, value) -> list[float]:
+    """Accuracy lost between the clean point of a sweep and `value`, one number per seed."""
+    return [c - v for c, v in zip(point(axis, model, CLEAN[axis]), point(axis, model, value))]
+
+
+for axis, value in [(NOISE, 0), (PITCH, 4), (PITCH, -4), (RATE, 4000)]:
+    print(f"accuracy lost at {axis.split(' (')[0]} = {value}: " + ", ".join(
+        f"{m} {seeds.show(drops(axis, m, value), digits=2)} [{', '.join(f'{d:.2f}' for d in drops(axis, m, value))}]"
+        for m in MODELS))
+
+# Every comparison the text below discusses: does the gap between two models clear the seed-to-seed spread?
+COMPARISONS = [
+    ("accuracy at 0 dB SNR", lambda m: point(NOISE, m, 0)),
+    ("accuracy lost at 0 dB SNR", lambda m: drops(NOISE, m, 0)),
+    ("accuracy lost at pitch +4 st", lambda m: drops(PITCH, m, 4)),
+    ("accuracy lost at 4 kHz band limit", lambda m: drops(RATE, m, 4000)),
+]
+PAIRS = [("Wav2Vec2", "CNN"), ("AST", "CNN"), ("Wav2Vec2", "AST")]
+print()
+for label, per_model in COMPARISONS:
+    print(label)
+    for a, b in PAIRS:
+        gap = seeds.mean_std(per_model(a))[0] - seeds.mean_std(per_model(b))[0]
+        verdict = "clears the spread" if seeds.differs(per_model(a), per_model(b)) else "within the spread"
+        print(f"  {a:8s} - {b:4s} {gap:+.2f}  z = {seeds.z_score(per_model(a), per_model(b)):+.1f}  {verdict}")
 
 # %% [markdown]
-# What this measurement does and does not show:
+# What this measurement does and does not show, read from the lines above (mean ± std over the seeds,
+# the seeds in brackets, and |z| > 2 as the bar for a difference between two models):
 #
-# - **Noise**: the tiny Wav2Vec2 loses the least accuracy between 30 dB and 0 dB SNR, and is the best of
-#   the three at 0 and -5 dB even though it starts lower. That is in the direction of the claim.
-# - **Pitch shift**: no model is pitch-invariant; all three lose accuracy as the shift grows, and the
-#   Wav2Vec2 loses more than the CNN. A raw-waveform front-end does not make a model ignore pitch.
-# - **Sample rate**: all three lose accuracy when the band above 2-3 kHz is gone; the Wav2Vec2 loses a
-#   little less than the others at 4 kHz, but none is immune.
+# - **Noise**: every model loses accuracy between 30 dB and 0 dB SNR, in every seed, and a lot of it on average.
+#   Between the models, nothing clears the spread: not the accuracy at 0 dB, not the accuracy lost; every
+#   |z| in those two blocks is below 2. The spread is wide: the un-augmented CNN alone loses 0.47, 0.74 and
+#   0.42 in the three seeds of the stored run. Which model looks most robust to noise depends on the seed
+#   you happen to read (compare the brackets), and on the software stack, since the AST and the Wav2Vec2
+#   start from different random weights under different `transformers` versions. A one-seed version of this
+#   notebook concluded that the tiny Wav2Vec2 is the most noise-robust; over seeds that does not hold up.
+# - **Pitch shift**: no model is pitch-invariant: every model's mean loss at +4 semitones exceeds 0.05 by more
+#   than 2 std. The Wav2Vec2 loses more than the CNN, far beyond the spread; the AST also loses more than the
+#   CNN, by a smaller margin that still clears it; the AST and the Wav2Vec2 are within each other's spread.
+#   A raw-waveform front-end does not make a model ignore pitch.
+# - **Sample rate**: every model loses accuracy at a 4 kHz band limit, in every seed; none is immune. The
+#   Wav2Vec2 has the smallest mean loss, but its gap to the CNN is within the spread (the CNN loses 0.14, 0.28
+#   and 0.11 in the three seeds). Its gap to the AST is within the spread in the run stored here, but not on
+#   every stack: with another `transformers` version's starting weights the same three seeds can clear the
+#   bar. Three seeds do not settle it, so the notebook claims no ordering here.
 #
 # The claim in the source is about **large pretrained encoders**: wav2vec2-base and XLS-R learned their
 # features by self-supervised pretraining on thousands of hours of varied speech, with different voices,
@@ -339,14 +397,16 @@ for axis, value in [("SNR (dB, pink noise)", 0), ("pitch shift (semitones)", 4),
 # pretrained on audio that already varies that way.
 
 # %%
-# The robustness statements above, checked:
-assert drop("SNR (dB, pink noise)", "Wav2Vec2", 0) < drop("SNR (dB, pink noise)", "CNN", 0)
-assert curves["SNR (dB, pink noise)"]["Wav2Vec2"][SNRS.index(0)] > curves["SNR (dB, pink noise)"]["CNN"][SNRS.index(0)]
-assert all(drop("pitch shift (semitones)", m, 4) > 0.05 for m in MODELS)  # nobody is pitch-invariant
-assert drop("pitch shift (semitones)", "Wav2Vec2", 4) > drop("pitch shift (semitones)", "CNN", 4)
-assert all(drop("sample rate (Hz, band-limited)", m, 4000) > 0.05 for m in MODELS)
-assert drop("sample rate (Hz, band-limited)", "Wav2Vec2", 4000) < min(
-    drop("sample rate (Hz, band-limited)", m, 4000) for m in ("CNN", "AST"))
+# The robustness statements above, checked against the spread over seeds. Only what clears it on every
+# software stack the course is tested on is asserted; model-vs-model orderings that stay within the
+# spread are printed above, not asserted.
+for m in MODELS:
+    lost_mean, lost_std = seeds.mean_std(drops(PITCH, m, 4))
+    assert lost_mean - 0.05 > 2 * lost_std, f"{m}: the drop at +4 st should exceed 0.05 by more than 2 std"
+    assert min(drops(NOISE, m, 0)) > 0, f"{m}: every seed should lose accuracy at 0 dB SNR"
+    assert min(drops(RATE, m, 4000)) > 0, f"{m}: every seed should lose accuracy at a 4 kHz band limit"
+# The raw waveform does not buy pitch invariance: the Wav2Vec2 loses more than the CNN at +4 st, beyond the spread.
+assert seeds.z_score(drops(PITCH, "Wav2Vec2", 4), drops(PITCH, "CNN", 4)) > 2
 
 # %%
 record_result(
@@ -355,8 +415,8 @@ record_result(
     vertical_roll_pitch_pair_drop=round(mean["none"]["pitch pairs"] - mean["vertical_roll"]["pitch pairs"], 4),
     time_reverse_order_pair_accuracy=round(mean["time_reverse"]["order pairs"], 4),
     noise_aug_gain_at_0db=round(mean["noise"]["noisy (0 dB pink)"] - mean["none"]["noisy (0 dB pink)"], 4),
-    cnn_drop_at_0db=round(drop("SNR (dB, pink noise)", "CNN", 0), 4),
-    wav2vec2_drop_at_0db=round(drop("SNR (dB, pink noise)", "Wav2Vec2", 0), 4),
+    cnn_drop_at_0db=round(seeds.mean_std(drops(NOISE, "CNN", 0))[0], 4),  # means over seeds
+    wav2vec2_drop_at_0db=round(seeds.mean_std(drops(NOISE, "Wav2Vec2", 0))[0], 4),
     seconds=round(time.perf_counter() - start, 1),
 )
 
@@ -371,7 +431,8 @@ record_result(
 # - `course_utils.augment` has the waveform transforms (`add_noise`, `gain`, `time_shift`, `pitch_shift`,
 #   `time_stretch`, `band_limit`, `reverb`), SpecAugment masks with AST's sizes, `mixup`, the image-style
 #   ones, and `time_shift_with_labels` for frame labels; `Augment`/`Compose`/`RandomApply` plug them into `fit`.
-# - Robustness to noise, pitch and sample rate is not a gift of the raw waveform: tiny from-scratch models show
-#   little of it; the claim belongs to large pretrained encoders.
+# - Robustness to noise, pitch and sample rate is not a gift of the raw waveform: over seeds, the tiny from-scratch
+#   Wav2Vec2 is no more noise-robust than the CNN beyond the spread, and loses more under pitch shift. A ranking
+#   read from one seed can flip with the seed or the stack; the claim belongs to large pretrained encoders.
 #
 # **Next:** `08_choosing_a_model.ipynb` rebuilds the seed's decision table from measurements on the same data.
