@@ -27,12 +27,30 @@ from pathlib import Path
 import numpy as np
 import torch
 
-__all__ = ["Check", "DATA_DIR", "DEVICE_ENV_VAR", "PROJECT_ROOT", "doctor", "get_device", "run_checks",
-           "seed_everything"]
+__all__ = ["Check", "DATA_DIR", "DATA_ENV_VAR", "DEVICE_ENV_VAR", "PROJECT_ROOT", "default_data_dir", "doctor",
+           "get_device", "run_checks", "seed_everything", "user_cache_dir"]
 
 DEVICE_ENV_VAR = "COURSE_DEVICE"
+DATA_ENV_VAR = "COURSE_DATA_DIR"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DATA_DIR = Path(os.environ.get("COURSE_DATA_DIR", PROJECT_ROOT / "data"))
+
+
+def user_cache_dir() -> Path:
+    """The user's cache folder for the course: $XDG_CACHE_HOME/course_utils, else ~/.cache/course_utils."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "course_utils"
+
+
+def default_data_dir() -> Path:
+    """Where generated data is cached: $COURSE_DATA_DIR if set; the checkout's data/ when the course runs
+    from a clone; the user's cache folder when pip installed the package (never site-packages)."""
+    if os.environ.get(DATA_ENV_VAR):
+        return Path(os.environ[DATA_ENV_VAR])
+    if (PROJECT_ROOT / "pyproject.toml").is_file() and (PROJECT_ROOT / "notebooks").is_dir():
+        return PROJECT_ROOT / "data"
+    return user_cache_dir()
+
+
+DATA_DIR = default_data_dir()
 
 
 # ----------------------------------------------------------------------------

@@ -97,3 +97,16 @@ def test_ffmpeg_is_optional(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(env.shutil, "which", lambda name: None)
     check = env._ffmpeg_check()
     assert not check.ok and not check.required
+
+
+def test_the_data_dir_is_the_checkout_the_env_var_or_the_user_cache(tmp_path, monkeypatch) -> None:
+    monkeypatch.delenv(env.DATA_ENV_VAR, raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert env.default_data_dir() == env.PROJECT_ROOT / "data"  # tests run from a clone
+    monkeypatch.setenv(env.DATA_ENV_VAR, str(tmp_path / "mine"))
+    assert env.default_data_dir() == tmp_path / "mine"
+    monkeypatch.delenv(env.DATA_ENV_VAR)
+    site_packages = tmp_path / "site-packages"  # pip install: the package folder has no pyproject/notebooks beside it
+    (site_packages / "course_utils").mkdir(parents=True)
+    monkeypatch.setattr(env, "PROJECT_ROOT", site_packages)
+    assert env.default_data_dir() == tmp_path / "xdg" / "course_utils"

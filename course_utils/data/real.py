@@ -39,6 +39,7 @@ from datasets import DatasetDict
 
 from ..audio import umask_mode
 from ..notebook import BRANCH, REPO_SLUG, REPO_URL
+from ..env import DATA_ENV_VAR, user_cache_dir
 from .cache import INFO_FILE, load_audiofolder
 
 __all__ = ["REAL_SETS", "BASE_URL", "BASE_URL_ENV_VAR", "CHECKOUT_DIR", "MANIFEST_FILE", "load_real", "real_folder",
@@ -60,9 +61,9 @@ MANIFEST_FILE = "MANIFEST.json"
 
 def real_cache_dir() -> Path:
     """Where downloaded sets go: $COURSE_DATA_DIR/real if it is set, else the user's cache folder."""
-    if os.environ.get("COURSE_DATA_DIR"):
-        return Path(os.environ["COURSE_DATA_DIR"]) / "real"
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "course_utils" / "real"
+    if os.environ.get(DATA_ENV_VAR):
+        return Path(os.environ[DATA_ENV_VAR]) / "real"
+    return user_cache_dir() / "real"
 
 
 def load_real(name: str, sample_rate: int | None = None, *, base_url: str | None = None,
