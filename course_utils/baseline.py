@@ -31,7 +31,7 @@ from course_utils.data import ORDER_PAIRS, PITCH_PAIRS, clip_tensors
 from course_utils.features import log_mel_spectrogram
 from course_utils.models.heads import lengths_to_mask, masked_mean_pool, train_linear_probe
 
-__all__ = ["time_averaged_log_mel", "average_spectrum_baseline"]
+__all__ = ["time_averaged_log_mel", "baseline_accuracy", "average_spectrum_baseline"]
 
 HOP_SECONDS = 0.010     # a frame every 10 ms (160 samples at 16 kHz)
 WINDOW_SECONDS = 0.025  # each 25 ms long (400 samples at 16 kHz)
@@ -58,6 +58,26 @@ def time_averaged_log_mel(waveforms: torch.Tensor, lengths: torch.Tensor, sample
     frames = (lengths // hop + 1).clamp(max=logmel.shape[-1])                      # (N,) frames that hold the clip
     mask = lengths_to_mask(frames, logmel.shape[-1])                               # (N, T)
     return masked_mean_pool(logmel.transpose(1, 2), mask)                          # (N, n_mels)
+
+
+def baseline_accuracy(train: tuple, test: tuple, sample_rate: int, num_classes: int | None = None) -> float:
+    """Test accuracy of the baseline fitted on `train`: each a `clip_tensors` triple `(waveforms, lengths, targets)`.
+
+    The number every comparison in the course puts beside its models: what a
+    linear classifier on the average spectrum gets on the same split. The fit
+    is convex and solved to convergence (`train_linear_probe`), so it has no
+    seed: the same data give the same number.
+    """
+    for name, part in (("train", train), ("test", test)):
+        if not isinstance(part, (tuple, list)) or len(part) != 3:
+            raise TypeError(f"{name} must be (waveforms, lengths, targets) as clip_tensors returns, "
+                            f"got {type(part).__name__}")
+    num_classes = num_classes or int(max(train[2].max(), test[2].max())) + 1
+    probe = train_linear_probe(time_averaged_log_mel(train[0], train[1], sample_rate), train[2],
+                               num_classes=num_classes)
+    with torch.no_grad():
+        predicted = probe(time_averaged_log_mel(test[0], test[1], sample_rate)).argmax(1)   # (N,)
+    return float((predicted == test[2]).double().mean())
 
 
 def average_spectrum_baseline(dataset: DatasetDict, train_split: str = "train", test_split: str = "test") -> dict:

@@ -42,15 +42,17 @@ import torch.nn.functional as F
 from torch import nn
 
 from course_utils.augment import add_noise
+from course_utils.baseline import baseline_accuracy
 from course_utils.data import per_class_subset
 from course_utils.env import get_device
 from course_utils.measure import median_ms, peak_memory_mib
 from course_utils.models import count_parameters
+from course_utils.seeds import show, z_against
 from course_utils.train import evaluate, fit
 
-__all__ = ["MODELS", "OPTIMIZER_SETTINGS", "AST_OVERRIDES", "SEED_TABLE", "ClipData", "Trained", "Comparison",
-           "build_classifier", "load_clip_data", "epochs_for", "train_classifier", "noise_accuracy", "scaling",
-           "compare", "verdicts", "verdict_markdown"]
+__all__ = ["MODELS", "OPTIMIZER_SETTINGS", "EPOCHS", "AST_OVERRIDES", "SEED_TABLE", "ClipData", "Trained",
+           "Comparison", "SeedRuns", "build_classifier", "load_clip_data", "epochs_for", "train_classifier",
+           "noise_accuracy", "scaling", "compare", "over_seeds", "verdicts", "verdict_markdown"]
 
 MODELS = ("cnn", "ast", "wav2vec2")
 # AdamW settings per model: the ones each model's own notebook trains it with (03: CNN, 04: AST, 05: Wav2Vec2),
@@ -58,6 +60,9 @@ MODELS = ("cnn", "ast", "wav2vec2")
 OPTIMIZER_SETTINGS = {"cnn": dict(lr=3e-3, weight_decay=0.0),
                       "ast": dict(lr=2e-3, weight_decay=0.05),
                       "wav2vec2": dict(lr=3e-3, weight_decay=0.0)}
+# Epochs for a training run with validation (`over_seeds`): the best epoch's weights are kept, so more epochs
+# cost time, not accuracy. Enough for the real sets' few hundred clips to reach their best validation score.
+EPOCHS = {"cnn": 20, "ast": 20, "wav2vec2": 20}
 # The tiny AST as notebook 04 trains it: 64 mel bins and 2 layers (instead of 128 and 4) make
 # 6 x 9 patches and a model small enough to learn 1-s clips from hundreds of examples, not thousands.
 AST_OVERRIDES = dict(num_mel_bins=64, num_hidden_layers=2)
@@ -305,6 +310,92 @@ def compare(data: ClipData, names=MODELS, *, shots=(5, 10, 20, 50, 100), steps: 
                 "snrs": tuple(snrs), "clip_seconds": tuple(clip_seconds), "seed": seed, "device": device.type}
     return Comparison(table=table, curve=curve, scaling=scale, noise=noise, labels=list(data.labels),
                       settings=settings, models={name: best[name].model for name in names})
+
+
+# ----------------------------------------------------------------------------
+# Over seeds: the same training, several seeds, the baseline beside it
+
+
+@dataclass
+class SeedRuns:
+    """Test accuracies of each model over seeds, and the average-spectrum baseline on the same split.
+
+    `rows`: one dict per (model, seed): {model, seed, test_accuracy, best_epoch, train_seconds}.
+    `baseline`: the linear probe on the time-averaged log-mel (no seed: it is convex).
+    """
+
+    rows: list[dict]
+    baseline: float
+    labels: list[str]
+    settings: dict = field(default_factory=dict)
+    models: dict = field(default_factory=dict, repr=False)  # (name, seed) -> trained model, when kept
+
+    def accuracies(self, name: str) -> list[float]:
+        """The test accuracies of `name`, one per seed, in seed order."""
+        values = [r["test_accuracy"] for r in self.rows if r["model"] == name]
+        if not values:
+            raise KeyError(f"no runs of {name!r}; models here: {sorted({r['model'] for r in self.rows})}")
+        return values
+
+    def markdown(self) -> str:
+        """One row per model: mean ± std over seeds, z against the baseline, training time; the baseline last."""
+        names = list(dict.fromkeys(r["model"] for r in self.rows))
+        n = len(self.settings.get("seeds", ()))
+        lines = [f"| model | test accuracy (mean ± std, {n} seeds) | z vs baseline | train s per seed |",
+                 "|---|---|---|---|"]
+        for name in names:
+            acc = self.accuracies(name)
+            seconds = sum(r["train_seconds"] for r in self.rows if r["model"] == name) / len(acc)
+            lines.append(f"| {name} | {show(acc)} | {z_against(acc, self.baseline):+.1f} | {seconds:.1f} |")
+        lines.append(f"| time-averaged log-mel + linear (baseline) | {self.baseline:.3f} (no seed) | | |")
+        lines.append(f"| chance | {1 / len(self.labels):.3f} | | |")
+        return "\n".join(lines)
+
+
+def over_seeds(data: ClipData, names=MODELS, seeds=(0, 1, 2), *, epochs: int | dict | None = None,
+               batch_size: int = 32, augment=None, settings: dict | None = None, keep_models: bool = False,
+               device=None, log=print) -> SeedRuns:
+    """Train each of `names` once per seed (validation picks the best epoch), score on test; baseline beside.
+
+    The seed draws the initial weights, the batch order and any augmentation,
+    so the spread over seeds is what a learner who reruns the notebook sees;
+    a difference smaller than it is not a finding (`course_utils.seeds`).
+    `epochs`: one number for all models, a {name: epochs} dict, or None (`EPOCHS`).
+    `settings`: {name: {lr=, weight_decay=}} overriding `OPTIMIZER_SETTINGS`.
+    `augment` is passed to `fit` (training batches only). `keep_models=True`
+    keeps every trained model in `.models[(name, seed)]`.
+    """
+    unknown = [n for n in names if n not in MODELS]
+    if unknown or not names:
+        raise ValueError(f"names must be models from {MODELS}, got {list(names)}")
+    seeds = list(seeds)
+    if not seeds or any(isinstance(s, bool) or not isinstance(s, int) for s in seeds):
+        raise ValueError(f"seeds must be a non-empty list of ints, got {seeds!r}")
+    device = torch.device(device) if device is not None else get_device()
+    log = log or (lambda *a, **k: None)
+    baseline = baseline_accuracy(data.train, data.test, data.sample_rate, len(data.labels))
+    rows, models = [], {}
+    for name in names:
+        n_epochs = epochs.get(name, EPOCHS[name]) if isinstance(epochs, dict) else (epochs or EPOCHS[name])
+        optim = {**OPTIMIZER_SETTINGS[name], **((settings or {}).get(name, {}))}
+        for seed in seeds:
+            model = build_classifier(name, data.labels, sample_rate=data.sample_rate,
+                                     num_samples=data.train[0].shape[1], seed=seed)
+            start = time.perf_counter()
+            history = fit(model, data.train, data.validation, epochs=n_epochs, batch_size=batch_size,
+                          augment=augment, seed=seed, device=device, progress=False, **optim)
+            seconds = time.perf_counter() - start
+            accuracy = evaluate(model, data.test, device=device)["accuracy"]
+            rows.append({"model": name, "seed": seed, "test_accuracy": accuracy,
+                         "best_epoch": history.best_epoch, "train_seconds": seconds})
+            if keep_models:
+                models[(name, seed)] = model
+            log(f"{name:>8} seed {seed}: test accuracy {accuracy:.3f} (best epoch {history.best_epoch} "
+                f"of {n_epochs}, {seconds:.0f} s)")
+    return SeedRuns(rows=rows, baseline=baseline, labels=list(data.labels), models=models,
+                    settings={"seeds": seeds, "epochs": epochs, "batch_size": batch_size,
+                              "augment": getattr(augment, "__name__", repr(augment)) if augment else None,
+                              "device": device.type})
 
 
 # ----------------------------------------------------------------------------

@@ -27,11 +27,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
-__all__ = ["Check", "DATA_DIR", "DATA_ENV_VAR", "DEVICE_ENV_VAR", "PROJECT_ROOT", "default_data_dir", "doctor",
-           "get_device", "run_checks", "seed_everything", "user_cache_dir"]
+__all__ = ["Check", "DATA_DIR", "DATA_ENV_VAR", "DEVICE_ENV_VAR", "ONLINE_ENV_VAR", "PROJECT_ROOT", "default_data_dir",
+           "doctor", "get_device", "online", "run_checks", "seed_everything", "user_cache_dir"]
 
 DEVICE_ENV_VAR = "COURSE_DEVICE"
 DATA_ENV_VAR = "COURSE_DATA_DIR"
+ONLINE_ENV_VAR = "COURSE_ONLINE"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -55,6 +56,30 @@ DATA_DIR = default_data_dir()
 
 # ----------------------------------------------------------------------------
 # Device and seeds
+
+
+def online(flag: bool | None = None) -> bool:
+    """The course's one switch for the internet: may a notebook download hub data and checkpoints?
+
+    Offline is the default: every notebook runs with no network. A notebook's
+    `ONLINE = None` line asks this function, which reads the environment
+    variable COURSE_ONLINE ("1", "true" or "yes" turn it on; "0", "false",
+    "no" or unset leave it off); `ONLINE = True` in the notebook overrides it
+    (`flag`). Going online changes which data and checkpoints load (the hub's
+    ESC-50, Speech Commands, the AudioSet AST, wav2vec2-base), never the code
+    that trains or scores them.
+    """
+    if flag is not None:
+        if not isinstance(flag, bool):
+            raise TypeError(f"ONLINE must be True, False or None (None: read ${ONLINE_ENV_VAR}), got {flag!r}")
+        return flag
+    value = os.environ.get(ONLINE_ENV_VAR, "").strip().lower()
+    if value in ("", "0", "false", "no", "off"):
+        return False
+    if value in ("1", "true", "yes", "on"):
+        return True
+    raise ValueError(f"${ONLINE_ENV_VAR}={os.environ[ONLINE_ENV_VAR]!r} is not understood: set it to 1 (online) or 0 "
+                     "(offline, the default)")
 
 
 def get_device(prefer: str | None = None) -> torch.device:

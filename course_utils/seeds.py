@@ -14,6 +14,8 @@ every notebook needs for that, so that the rule is written once:
     3.86
     >>> differs(a, b)                    # |z| > 2: the lesson is supported
     True
+    >>> round(z_against(a, 0.5), 1)      # against a number with no spread (a baseline fitted without a seed)
+    10.9
 
 The spread is the sample standard deviation (n - 1 in the denominator), so at least two seeds
 are needed; the course uses three or more.
@@ -25,7 +27,7 @@ import math
 import statistics
 from collections.abc import Sequence
 
-__all__ = ["MIN_SPREAD", "mean_std", "show", "z_score", "differs"]
+__all__ = ["MIN_SPREAD", "mean_std", "show", "z_score", "z_against", "differs"]
 
 MIN_SPREAD = 1e-3  # a floor for the spread: identical results over seeds would otherwise divide by zero
 
@@ -62,6 +64,13 @@ def z_score(a: Sequence[float], b: Sequence[float]) -> float:
     """(mean(a) - mean(b)) / sqrt(std(a)² + std(b)²): the gap between two recipes in units of their spread."""
     (ma, sa), (mb, sb) = mean_std(_values(a, "a")), mean_std(_values(b, "b"))
     return (ma - mb) / max(math.hypot(sa, sb), MIN_SPREAD)
+
+
+def z_against(values: Sequence[float], reference: float) -> float:
+    """(mean(values) - reference) / std(values): a recipe against a number with no seed (a convex baseline)."""
+    m, s = mean_std(_values(values, "values"))
+    reference = _values([reference, reference], "reference")[0]
+    return (m - reference) / max(s, MIN_SPREAD)
 
 
 def differs(a: Sequence[float], b: Sequence[float], z: float = 2.0) -> bool:

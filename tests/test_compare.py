@@ -11,8 +11,8 @@ import torch
 
 import course_utils.compare as compare_module
 from course_utils.compare import (AST_OVERRIDES, MODELS, OPTIMIZER_SETTINGS, SEED_TABLE, Comparison, build_classifier,
-                                  compare, epochs_for, load_clip_data, noise_accuracy, scaling, verdict_markdown,
-                                  verdicts)
+                                  compare, epochs_for, load_clip_data, noise_accuracy, over_seeds, scaling,
+                                  verdict_markdown, verdicts)
 from course_utils.data import per_class_subset
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
@@ -224,3 +224,26 @@ def test_a_model_at_chance_is_not_called_robust():
                      drop={"cnn": 0.6, "ast": 0.0, "wav2vec2": 0.2})
     row = next(v for v in verdicts(r) if v["task"] == "multilingual or noisy audio")
     assert "raw-waveform model keeps most" in row["why"] and "ast 0.12 -> 0.12" in row["measured"]
+
+
+def test_over_seeds_trains_each_seed_and_puts_the_baseline_beside(tiny_data):
+    from course_utils.baseline import baseline_accuracy
+
+    runs = over_seeds(tiny_data, names=("cnn", "ast"), seeds=(0, 1), epochs={"cnn": 2, "ast": 1}, batch_size=4,
+                      keep_models=True, log=None, device="cpu")
+    assert [(r["model"], r["seed"]) for r in runs.rows] == [("cnn", 0), ("cnn", 1), ("ast", 0), ("ast", 1)]
+    assert runs.baseline == baseline_accuracy(tiny_data.train, tiny_data.test, tiny_data.sample_rate, 3)
+    assert set(runs.models) == {("cnn", 0), ("cnn", 1), ("ast", 0), ("ast", 1)}
+    assert all(r["best_epoch"] in (0, 1) for r in runs.rows if r["model"] == "cnn")
+    for name in ("cnn", "ast"):
+        assert runs.accuracies(name) == [r["test_accuracy"] for r in runs.rows if r["model"] == name]
+    again = over_seeds(tiny_data, names=("cnn",), seeds=(1,), epochs=2, batch_size=4, log=None, device="cpu")
+    assert again.accuracies("cnn") == runs.accuracies("cnn")[1:]  # a seed repeats its run
+    table = runs.markdown()
+    assert "| cnn |" in table and "(baseline)" in table and "2 seeds" in table and "| chance | 0.333 |" in table
+    with pytest.raises(KeyError, match="no runs of 'wav2vec2'"):
+        runs.accuracies("wav2vec2")
+    with pytest.raises(ValueError, match="names must be models"):
+        over_seeds(tiny_data, names=("lstm",), log=None)
+    with pytest.raises(ValueError, match="seeds must be a non-empty list of ints"):
+        over_seeds(tiny_data, names=("cnn",), seeds=(), log=None)

@@ -6,7 +6,7 @@ import soundfile as sf
 import torch
 from datasets import ClassLabel
 
-from course_utils.baseline import average_spectrum_baseline
+from course_utils.baseline import average_spectrum_baseline, baseline_accuracy
 from course_utils.data import (CLIP_CLASSES, ORDER_PAIRS, PITCH_PAIRS, SCENE_CLASSES, clip_tensors, make_clip,
                                make_clip_dataset, make_scene, make_scene_dataset, scene_tensors, select_classes)
 from course_utils.data.clips import split_sizes
@@ -120,6 +120,15 @@ def test_average_spectrum_baseline_is_blind_to_order():
     assert 0.25 <= order <= 0.75, result                                  # chance is 0.5; 36 test clips
     assert result["accuracy"] <= 0.9, result                             # well short of a CNN (>= 0.95)
     assert result["accuracy"] >= 0.6, result                             # but it does learn the rest
+
+
+def test_baseline_accuracy_is_the_baseline_on_tensors():
+    """The number the comparisons put beside their models is the same fit as average_spectrum_baseline's."""
+    ds = make_clip_dataset(n_per_class=20, seed=1)
+    train, test = clip_tensors(ds["train"]), clip_tensors(ds["test"])
+    assert baseline_accuracy(train, test, 16000) == average_spectrum_baseline(ds)["accuracy"]
+    with pytest.raises(TypeError, match=r"train must be \(waveforms, lengths, targets\)"):
+        baseline_accuracy(train[0], test, 16000)
 
 
 def test_clip_tensors(small):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import course_utils.seeds as seeds
-from course_utils.seeds import differs, mean_std, show, z_score
+from course_utils.seeds import MIN_SPREAD, differs, mean_std, show, z_against, z_score
 
 
 def test_docstring_examples_hold():
@@ -57,3 +57,11 @@ def test_bad_results_are_refused_by_name(values, error, message):
         mean_std(values)
     with pytest.raises(error, match=message):
         z_score([0.5, 0.6], values)
+
+
+def test_z_against_a_number_uses_the_recipes_own_spread():
+    values = [0.84, 0.80, 0.86]
+    assert z_against(values, 0.5) == pytest.approx((np.mean(values) - 0.5) / np.std(values, ddof=1))
+    assert z_against([0.5, 0.5, 0.5], 0.4) == pytest.approx(0.1 / MIN_SPREAD)  # no spread: the floor
+    with pytest.raises(ValueError, match="reference holds a NaN"):
+        z_against(values, float("nan"))
