@@ -33,7 +33,7 @@ __all__ = [
     "accuracy", "confusion_matrix", "macro_f1", "per_class_f1",           # clips
     "frame_scores",                                                       # frames
     "activity_event_f1", "event_scores", "event_scores_over_clips",      # events
-    "diarization_error_rate",                                             # who speaks when
+    "collar_mask", "diarization_error_rate",                              # who speaks when
 ]
 
 # ----------------------------------------------------------------------------
@@ -196,14 +196,15 @@ def _checked_events(events, classes: list[str], name: str) -> list[tuple[float, 
 
 
 def _max_matches(est: list[tuple[float, float]], ref: list[tuple[float, float]],
-                 onset_tolerance: float, offset_tolerance: float | None) -> int:
+                 onset_tolerance: float, offset_tolerance: float | None, offset_fraction: float = 0.0) -> int:
     """Size of a maximum matching between estimated and reference events of one class."""
     if not est or not ref:
         return 0
     e, r = np.array(est), np.array(ref)  # (E, 2), (R, 2) [onset, offset]
     ok = np.abs(e[:, None, 0] - r[None, :, 0]) <= onset_tolerance + _EPS  # (E, R): may match
     if offset_tolerance is not None:
-        ok &= np.abs(e[:, None, 1] - r[None, :, 1]) <= offset_tolerance + _EPS
+        allowed = np.maximum(offset_tolerance, offset_fraction * (r[:, 1] - r[:, 0]))  # (R,) DCASE's offset collar
+        ok &= np.abs(e[:, None, 1] - r[None, :, 1]) <= allowed[None, :] + _EPS
     from scipy.optimize import linear_sum_assignment
 
     rows, cols = linear_sum_assignment(ok, maximize=True)
@@ -211,33 +212,43 @@ def _max_matches(est: list[tuple[float, float]], ref: list[tuple[float, float]],
 
 
 def event_scores(estimated, reference, classes: Sequence[str], onset_tolerance: float = 0.2,
-                 offset_tolerance: float | None = None) -> dict:
+                 offset_tolerance: float | None = None, offset_fraction: float = 0.0) -> dict:
     """Event-level precision, recall and F1 (micro over classes, and per class).
 
     `estimated`, `reference`: lists of {"onset", "offset", "label"} (seconds). An
     estimated event matches a reference event of the same label when
     |onset difference| <= onset_tolerance (edges included) and, if `offset_tolerance`
-    is given, |offset difference| <= offset_tolerance. Each event is matched at most
-    once, and the number of matches is the largest possible (bipartite matching).
-    Same return layout as `frame_scores`.
+    is given, |offset difference| <= max(offset_tolerance, offset_fraction x the
+    reference event's length). Each event is matched at most once, and the number
+    of matches is the largest possible (bipartite matching). Same return layout as
+    `frame_scores`.
+
+    Two conventions, named as such:
+      - onset only (the default): "did it find the start?", the course's event F1;
+      - onset and offset, DCASE's event-based metric: `offset_tolerance=0.2,
+        offset_fraction=0.5` is sed_eval's `EventBasedMetrics(t_collar=0.2,
+        percentage_of_length=0.5)`, which tests/test_metrics.py checks it against.
     """
     classes = _check_classes(classes)
-    for name, tol in (("onset_tolerance", onset_tolerance), ("offset_tolerance", offset_tolerance)):
+    for name, tol in (("onset_tolerance", onset_tolerance), ("offset_tolerance", offset_tolerance),
+                      ("offset_fraction", offset_fraction)):
         if tol is not None and (isinstance(tol, bool) or not isinstance(tol, (int, float)) or not tol >= 0):
-            raise ValueError(f"{name} must be a non-negative number of seconds, got {tol!r}")
+            raise ValueError(f"{name} must be a non-negative number{' of seconds' * (name != 'offset_fraction')}, "
+                             f"got {tol!r}")
     est = _checked_events(estimated, classes, "estimated")
     ref = _checked_events(reference, classes, "reference")
     counts = {}
     for c, label in enumerate(classes):
         e = [(on, off) for on, off, k in est if k == c]
         r = [(on, off) for on, off, k in ref if k == c]
-        tp = _max_matches(e, r, onset_tolerance, offset_tolerance)
+        tp = _max_matches(e, r, onset_tolerance, offset_tolerance, offset_fraction)
         counts[label] = (tp, len(e) - tp, len(r) - tp)
     return _summarize(counts)
 
 
 def event_scores_over_clips(estimated_per_clip, reference_per_clip, classes: Sequence[str],
-                            onset_tolerance: float = 0.2, offset_tolerance: float | None = None) -> dict:
+                            onset_tolerance: float = 0.2, offset_tolerance: float | None = None,
+                            offset_fraction: float = 0.0) -> dict:
     """`event_scores` over a data set: events are matched clip by clip (never across clips) and the
     counts added up before the scores are computed. Same return layout."""
     estimated_per_clip, reference_per_clip = list(estimated_per_clip), list(reference_per_clip)
@@ -246,7 +257,7 @@ def event_scores_over_clips(estimated_per_clip, reference_per_clip, classes: Seq
     classes = _check_classes(classes)
     totals = {c: [0, 0, 0] for c in classes}
     for est, ref in zip(estimated_per_clip, reference_per_clip):
-        per_class = event_scores(est, ref, classes, onset_tolerance, offset_tolerance)["per_class"]
+        per_class = event_scores(est, ref, classes, onset_tolerance, offset_tolerance, offset_fraction)["per_class"]
         for c in classes:
             for i, key in enumerate(("tp", "fp", "fn")):
                 totals[c][i] += per_class[c][key]
@@ -268,10 +279,31 @@ def activity_event_f1(active, reference_per_clip, hop_seconds: float, classes: S
 # 4. Diarization: who speaks when
 
 
-def diarization_error_rate(predicted, reference, threshold: float = 0.5, optimal_mapping: bool = False) -> dict:
+def collar_mask(reference: torch.Tensor, collar_frames: float) -> torch.Tensor:
+    """Frames that count `(..., T)`: False within `collar_frames / 2` frames of a reference boundary.
+
+    `reference` `(..., T, S)` is bool activity. A boundary is where any speaker's
+    activity starts or stops (the clip's edges count when a speaker is active
+    there). A frame is left out when its centre lies within half the collar of a
+    boundary: the NIST "forgiveness collar" that pyannote.metrics centres on each
+    reference segment boundary, so a system is not charged for where exactly a
+    human annotator put a turn's edge.
+    """
+    if collar_frames <= 0:
+        return torch.ones(reference.shape[:-1], dtype=torch.bool, device=reference.device)
+    padded = torch.nn.functional.pad(reference.to(torch.int8).transpose(-1, -2), (1, 1))       # (..., S, T + 2)
+    changes = (padded[..., 1:] != padded[..., :-1]).any(-2)                                      # (..., T + 1)
+    t = torch.arange(reference.shape[-2], device=reference.device, dtype=torch.float64) + 0.5  # (T,) frame centres
+    b = torch.arange(reference.shape[-2] + 1, device=reference.device, dtype=torch.float64)    # (T + 1,) frame edges
+    near = (t[:, None] - b[None, :]).abs() < collar_frames / 2 - _EPS                           # (T, T + 1)
+    return ~(changes[..., None, :] & near).any(-1)                                              # (..., T)
+
+
+def diarization_error_rate(predicted, reference, threshold: float = 0.5, optimal_mapping: bool = False,
+                           collar: float = 0.0, hop_seconds: float | None = None) -> dict:
     """Who-speaks-when error on frames: (missed + false alarm + confusion) / reference speech.
 
-    `predicted`, `reference`: `(T, S)` or `(batch, T, S)` speaker activity (bool / 0-1
+    `predicted`, `reference`: `(T, S)` or `(clips, T, S)` speaker activity (bool / 0-1
     or probabilities, on at >= threshold); overlapping speech is allowed. In each frame,
     with n_ref reference speakers, n_est estimated and n_ok speakers that are in both:
 
@@ -280,26 +312,47 @@ def diarization_error_rate(predicted, reference, threshold: float = 0.5, optimal
         confusion   = min(n_ref, n_est) - n_ok    speech given to the wrong speaker
         speech      = n_ref
 
-    as in the NIST / pyannote definition, counted in frames. The column order is the
-    speaker identity (a frame classifier names its speakers); `optimal_mapping=True`
-    first permutes the estimated columns to agree best with the reference, as for a
-    clustering-based system whose speaker ids are arbitrary. Returns {"der", "missed",
-    "false_alarm", "confusion", "speech"} (counts in frames). With no reference speech
-    the rate is 0.0 if nothing was predicted either, else inf.
+    as in the NIST / pyannote definition, counted in frames (multiply by the hop for
+    seconds). Two settings decide which error this is:
+
+      - `optimal_mapping=False`: the column order is the speaker identity. That is
+        *speaker identification* (pyannote's IdentificationErrorRate): a frame classifier
+        trained on named speakers, which can only find the speakers it was trained on.
+      - `optimal_mapping=True`: *diarization* (pyannote's DiarizationErrorRate). Speaker
+        ids are arbitrary, so each clip's estimated columns are first permuted to agree
+        best with its reference (Hungarian matching of overlap, per clip, as pyannote
+        does per file).
+
+    `collar` (seconds, with `hop_seconds` the frame hop) leaves out the frames within
+    collar / 2 of a reference boundary (`collar_mask`); NIST's usual collar is 0.25 s.
+    tests/test_metrics.py checks both settings against pyannote.metrics.
+
+    Returns {"der", "missed", "false_alarm", "confusion", "speech"} (counts in frames).
+    With no reference speech the rate is 0.0 if nothing was predicted either, else inf.
     """
     pred = _check_grid(_binarize(predicted, threshold, "predicted"), None, "predicted", batch_ok=True)
     ref = _check_grid(_binarize(reference, threshold, "reference"), None, "reference", batch_ok=True)
     if pred.shape != ref.shape:
         raise ValueError(f"predicted {tuple(pred.shape)} and reference {tuple(ref.shape)} must have the same shape")
-    pred, ref = pred.reshape(-1, pred.shape[-1]).cpu(), ref.reshape(-1, ref.shape[-1]).cpu()  # (frames, S)
+    if isinstance(collar, bool) or not isinstance(collar, (int, float)) or not collar >= 0:
+        raise ValueError(f"collar must be a non-negative number of seconds, got {collar!r}")
+    if collar > 0 and (hop_seconds is None or isinstance(hop_seconds, bool) or not isinstance(hop_seconds, (int, float))
+                       or not hop_seconds > 0 or not math.isfinite(hop_seconds)):
+        raise ValueError(f"a collar in seconds needs hop_seconds, the frame hop in seconds (> 0); got {hop_seconds!r}")
+    pred, ref = pred.reshape(-1, *pred.shape[-2:]).cpu(), ref.reshape(-1, *ref.shape[-2:]).cpu()  # (clips, T, S)
+    scored = collar_mask(ref, collar / hop_seconds if collar > 0 else 0.0)                        # (clips, T)
     if optimal_mapping:
         from scipy.optimize import linear_sum_assignment
 
-        overlap = (pred[:, :, None] & ref[:, None, :]).sum(0).numpy()  # (S_est, S_ref)
-        est_idx, ref_idx = linear_sum_assignment(overlap, maximize=True)
-        order = np.empty(ref.shape[1], dtype=np.int64)
-        order[ref_idx] = est_idx
-        pred = pred[:, torch.from_numpy(order)]
+        mapped = []
+        for p, r, keep in zip(pred, ref, scored):
+            overlap = (p[keep][:, :, None] & r[keep][:, None, :]).sum(0).numpy()  # (S_est, S_ref)
+            est_idx, ref_idx = linear_sum_assignment(overlap, maximize=True)
+            order = np.empty(r.shape[1], dtype=np.int64)
+            order[ref_idx] = est_idx
+            mapped.append(p[:, torch.from_numpy(order)])
+        pred = torch.stack(mapped)
+    pred, ref = pred[scored], ref[scored]                                            # (frames, S)
     n_ref, n_est, n_ok = ref.sum(1), pred.sum(1), (ref & pred).sum(1)  # (frames,)
     missed = int((n_ref - n_est).clamp(min=0).sum())
     false_alarm = int((n_est - n_ref).clamp(min=0).sum())

@@ -13,8 +13,13 @@ except ModuleNotFoundError:  # Python 3.10
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def _normal(name: str) -> str:
+    """A package name as pip compares them (PEP 503): case, '-', '_' and '.' do not matter."""
+    return re.sub(r"[-_.]+", "-", name.strip()).lower()
+
+
 def _names(requirements: list[str]) -> set[str]:
-    return {re.split(r"[<>=!~\[ ;]", r, maxsplit=1)[0].strip().lower().replace("_", "-") for r in requirements}
+    return {_normal(re.split(r"[<>=!~\[ ;]", r, maxsplit=1)[0]) for r in requirements}
 
 
 def test_environment_yml_names_the_same_packages_as_pyproject() -> None:
@@ -33,7 +38,7 @@ def test_environment_yml_names_the_same_packages_as_pyproject() -> None:
 
 def test_constraints_pin_every_declared_package() -> None:
     """`make` installs with constraints.txt: each declared package must be pinned there."""
-    pinned = {line.split("==")[0].lower().replace("_", "-")
+    pinned = {_normal(line.split("==")[0])
               for line in (ROOT / "constraints.txt").read_text().splitlines() if "==" in line}
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     from packaging.requirements import Requirement
@@ -50,10 +55,10 @@ def test_the_oldest_stack_pins_every_floor() -> None:
     from packaging.version import Version
 
     lines = (ROOT / "stacks" / "oldest.txt").read_text().splitlines()
-    pins = {n.lower().replace("_", "-"): Version(v) for n, v in (l.split("==") for l in lines if "==" in l)}
+    pins = {_normal(n): Version(v) for n, v in (l.split("==") for l in lines if "==" in l)}
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     python = next(l.split(":")[1].strip() for l in lines if l.startswith("# python:"))
     assert project["requires-python"] == f">={python}"
     for requirement in map(Requirement, project["dependencies"]):
         floor = next(Version(s.version) for s in requirement.specifier if s.operator == ">=")
-        assert pins[requirement.name.lower()] == floor, (requirement, pins.get(requirement.name.lower()))
+        assert pins[_normal(requirement.name)] == floor, (requirement, pins.get(_normal(requirement.name)))

@@ -1,5 +1,7 @@
 """Tests for course_utils.metrics: clip and frame metrics against scikit-learn (exact: integer counts,
-F1 to 1e-12); event metrics and the diarization error rate hand-computed."""
+F1 to 1e-12); event metrics and the diarization error rate hand-computed, then checked against sed_eval's
+event-based metrics (onset only, and DCASE's onset + offset) and pyannote.metrics' identification and
+diarization error rates (with and without a collar), to 1e-9 on random annotations."""
 
 import math
 
@@ -214,3 +216,113 @@ def test_der_optimal_mapping_and_empty_reference():
     assert diarization_error_rate(none, none)["der"] == 0.0
     assert diarization_error_rate(ref, none)["der"] == math.inf
     assert diarization_error_rate(none, ref)["der"] == 1.0  # all missed
+
+
+# ----------------------------------------------------------------------------
+# Parity with the libraries a researcher would use: sed_eval (DCASE) and pyannote.metrics.
+# Random events and activities on a grid of exact binary fractions (1/8 s), so times carry no
+# rounding and both sides count the same things: the scores must agree to 1e-9.
+
+PARITY_HOP = 0.125  # seconds per frame: exact in binary floating point
+
+
+def _random_events(rng, n: int, classes: list[str], length: float = 10.0) -> list[dict]:
+    events = []
+    for _ in range(n):
+        onset = float(rng.integers(0, int(length / PARITY_HOP) - 2)) * PARITY_HOP
+        duration = float(rng.integers(1, 16)) * PARITY_HOP
+        events.append(ev(onset, min(onset + duration, length), classes[int(rng.integers(len(classes)))]))
+    return events
+
+
+def _jitter(rng, events: list[dict], classes: list[str]) -> list[dict]:
+    """An estimate: each reference event moved a little (sometimes a lot), some dropped, some added."""
+    out = []
+    for e in events:
+        if rng.random() < 0.15:
+            continue
+        shift = float(rng.integers(-3, 4)) * PARITY_HOP / 2
+        stretch = float(rng.integers(-4, 5)) * PARITY_HOP / 2
+        onset = max(0.0, e["onset"] + shift)
+        out.append(ev(onset, max(onset + PARITY_HOP, e["offset"] + shift + stretch), e["label"]))
+    return out + _random_events(rng, 2, classes)
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("offsets", [False, True], ids=["onset-only", "onset-and-offset"])
+def test_event_scores_equal_sed_eval_event_based_metrics(seed, offsets):
+    sound_event = pytest.importorskip("sed_eval.sound_event", reason="sed_eval: the parity extra (pinned stack)")
+    rng = np.random.default_rng(seed)
+    references = [_random_events(rng, 8, CLASSES) for _ in range(3)]
+    estimates = [_jitter(rng, r, CLASSES) for r in references]
+    metric = sound_event.EventBasedMetrics(event_label_list=CLASSES, t_collar=0.2, percentage_of_length=0.5,
+                                           evaluate_onset=True, evaluate_offset=offsets)
+    as_sed = lambda events: [{"event_onset": e["onset"], "event_offset": e["offset"], "event_label": e["label"]}
+                             for e in events]
+    for ref, est in zip(references, estimates):
+        metric.evaluate(reference_event_list=as_sed(ref), estimated_event_list=as_sed(est))
+    theirs = metric.results_overall_metrics()["f_measure"]
+    ours = event_scores_over_clips(estimates, references, CLASSES, onset_tolerance=0.2,
+                                   offset_tolerance=0.2 if offsets else None, offset_fraction=0.5)
+    assert ours["precision"] == pytest.approx(theirs["precision"], abs=1e-9)
+    assert ours["recall"] == pytest.approx(theirs["recall"], abs=1e-9)
+    assert ours["f1"] == pytest.approx(theirs["f_measure"], abs=1e-9)
+    assert 0.1 < ours["f1"] < 0.95  # some events match and some do not: the rule is exercised
+    per_class = metric.results_class_wise_metrics()
+    for c in CLASSES:
+        assert ours["per_class"][c]["f1"] == pytest.approx(per_class[c]["f_measure"]["f_measure"] or 0.0, abs=1e-9)
+
+
+def _annotation(activity: torch.Tensor, speakers: list[str]):
+    """Frame activity (T, S) -> a pyannote Annotation of each speaker's runs, in seconds."""
+    from pyannote.core import Annotation, Segment
+
+    annotation = Annotation()
+    padded = torch.nn.functional.pad(activity.int().T, (1, 1))  # (S, T + 2)
+    for s, name in enumerate(speakers):
+        edges = torch.nonzero(padded[s, 1:] != padded[s, :-1]).flatten().tolist()
+        for start, stop in zip(edges[::2], edges[1::2]):
+            annotation[Segment(start * PARITY_HOP, stop * PARITY_HOP), f"{name}_{start}"] = name
+    return annotation
+
+
+@pytest.mark.parametrize("seed", range(5))
+@pytest.mark.parametrize("mapping", [False, True], ids=["identification", "diarization"])
+@pytest.mark.parametrize("collar", [0.0, 0.5])
+def test_der_equals_pyannote_metrics(seed, mapping, collar):
+    pytest.importorskip("pyannote.metrics", reason="pyannote.metrics: the parity extra (pinned stack)")
+    from pyannote.core import Segment, Timeline
+    from pyannote.metrics.diarization import DiarizationErrorRate
+    from pyannote.metrics.identification import IdentificationErrorRate
+
+    g = torch.Generator().manual_seed(seed)
+    speakers = ["ana", "ben", "eva"]
+    reference = torch.rand(4, 80, 3, generator=g).lt(0.12).cumsum(1).remainder(2).bool()  # (clips, T, S) runs
+    predicted = reference.clone()
+    flip = torch.rand(reference.shape, generator=g) < 0.08
+    predicted[flip] = ~predicted[flip]                                     # frame errors
+    if mapping:
+        predicted = predicted[..., torch.tensor([2, 0, 1])]                 # other speaker ids: only a mapping helps
+    metric = (DiarizationErrorRate if mapping else IdentificationErrorRate)(collar=collar, skip_overlap=False)
+    for r, p in zip(reference, predicted):
+        # pyannote's hypothesis labels are its own ids when mapping; otherwise the same names
+        hyp_names = [f"spk{i}" for i in range(3)] if mapping else speakers
+        uem = Timeline([Segment(0.0, r.shape[0] * PARITY_HOP)])  # the whole clip is evaluated
+        metric(_annotation(r, speakers), _annotation(p, hyp_names), uem=uem)
+    ours = diarization_error_rate(predicted, reference, optimal_mapping=mapping, collar=collar,
+                                  hop_seconds=PARITY_HOP)
+    assert ours["der"] == pytest.approx(abs(metric), abs=1e-9)
+    components = metric[:]  # accumulated seconds
+    assert ours["speech"] * PARITY_HOP == pytest.approx(components["total"], abs=1e-9)
+    assert ours["missed"] * PARITY_HOP == pytest.approx(components["missed detection"], abs=1e-9)
+    assert ours["false_alarm"] * PARITY_HOP == pytest.approx(components["false alarm"], abs=1e-9)
+    assert ours["confusion"] * PARITY_HOP == pytest.approx(components["confusion"], abs=1e-9)
+    assert 0.05 < ours["der"] < 1.0 and ours["speech"] > 50  # a real mix of errors, not a trivial 0
+
+
+def test_der_collar_needs_the_hop_and_a_sane_value():
+    x = torch.zeros(10, 2, dtype=torch.bool)
+    with pytest.raises(ValueError, match="needs hop_seconds"):
+        diarization_error_rate(x, x, collar=0.25)
+    with pytest.raises(ValueError, match="collar must be a non-negative number"):
+        diarization_error_rate(x, x, collar=-1, hop_seconds=0.02)
