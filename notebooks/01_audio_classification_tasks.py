@@ -160,8 +160,11 @@ for name in ("horn_low", "horn_high", "ding_dong", "dong_ding"):
 
 # %% [markdown]
 # A spectrogram (notebook 02 builds it step by step) draws energy over time (x) and
-# frequency (y). The horn pair is the same picture moved up; the doorbell pair is the
-# same picture mirrored left to right.
+# frequency (y). An octave up doubles every frequency of the horn, each harmonic included. On a
+# logarithmic frequency axis doubling is a fixed step, so the horn pair is the same picture moved
+# up; the mel axis below is close to logarithmic above 1 kHz and closer to linear below, where
+# the move also stretches the picture a little. The doorbell pair is the same picture mirrored
+# left to right.
 
 # %%
 fig, axes = plt.subplots(1, 4, figsize=(10, 2.4))

@@ -108,7 +108,8 @@ assert frames.shape == (1 + wave.numel() // hop, n_fft)
 #
 # The FFT treats a frame as if it repeated forever, so the jump between its last and first sample
 # looks like a click and smears energy across all frequencies ("spectral leakage"). A *window*
-# tapers the frame to zero at both ends. The Hann window is half a cosine period lifted up:
+# tapers the frame to zero at both ends. The Hann window is one full period of a cosine, flipped
+# and lifted so that it runs 0 → 1 → 0 across the frame (a "raised cosine"):
 # $w[n] = 0.5 - 0.5\cos(2\pi n / N)$.
 
 # %%
@@ -179,13 +180,21 @@ print(f"power spans {power.max() / power[power > 0].min():.1e} : 1 between its s
 # %% [markdown]
 # ## Step 5 · Mel
 #
-# We hear pitch roughly logarithmically: 100 → 200 Hz sounds like the same step as 1000 → 2000 Hz,
-# and we barely tell 7000 from 7040 Hz. The **mel scale** is close to linear below 1 kHz and
-# logarithmic above; HTK's formula is $m = 2595 \log_{10}(1 + f / 700)$. A mel filterbank is a set of
-# triangles evenly spaced in mel: each adds up the power bins under it. 64 mel bands replace 201
-# FFT bins, fine at low frequencies and coarse at high ones, like our ears.
+# Our ears resolve low frequencies finely and high ones coarsely: 100 and 140 Hz are clearly
+# different, 7000 and 7040 Hz barely. The **mel scale** (from listeners asked to judge equal
+# distances in pitch, Stevens, Volkmann and Newman, 1937) follows that: close to linear below
+# 1 kHz and close to logarithmic above. HTK's formula is $m = 2595 \log_{10}(1 + f / 700)$. It is
+# *not* a scale of musical octaves: the cell below prints how many mels the octave 100 → 200 Hz
+# spans and how many 1000 → 2000 Hz spans (a log-frequency axis would give both the same).
+# A mel filterbank is a set of triangles evenly spaced in mel: each adds up the power bins under
+# it. 64 mel bands replace 201 FFT bins, fine at low frequencies and coarse at high ones, like our ears.
 
 # %%
+mel = lambda hz: float(hz_to_mel(torch.tensor(hz)))  # course_utils.features.hz_to_mel: the HTK formula
+octave_low, octave_high = mel(200.0) - mel(100.0), mel(2000.0) - mel(1000.0)
+print(f"100 -> 200 Hz: {octave_low:.0f} mel;  1000 -> 2000 Hz: {octave_high:.0f} mel")
+assert octave_high > 3 * octave_low  # the same musical step, four times the mel distance up there
+
 n_mels = 64
 mel_points = torch.linspace(0, 2595 * math.log10(1 + (SR / 2) / 700), n_mels + 2, dtype=torch.float64)
 hz_points = 700 * (10 ** (mel_points / 2595) - 1)                                     # (n_mels + 2,) edges
