@@ -2,8 +2,8 @@
 
 1. Clip metrics: accuracy, per-class and macro F1, the confusion matrix.
 2. Frame metrics: precision / recall / F1 over (frame, class) cells.
-3. Event metrics: precision / recall / F1 over timed events, with an onset tolerance.
-4. Diarization: the who-speaks-when error rate over frames.
+3. Event metrics: precision / recall / F1 over timed events, onsets only or onsets and offsets (DCASE).
+4. Who speaks when: the identification and diarization error rates over frames, with a collar.
 
 Each section says what it counts; all of them reduce to true positives, false
 positives and false negatives of some unit (a clip, a cell, an event, a
@@ -184,8 +184,10 @@ def frame_scores(predicted, reference, classes: Sequence[str], threshold: float 
 # event and its onset lies within `onset_tolerance` seconds of it (and,
 # optionally, its offset within `offset_tolerance`); each reference event can be
 # found once (a maximum matching, as sed_eval does). Event F1 is the harsh one:
-# a single flickering frame splits one event into two and costs a miss and two
-# false alarms (`course_utils.postprocess` mends that).
+# a single flickering frame splits one event into two: matched on onsets, the first
+# half is a hit and the second a false alarm; with offsets checked too (DCASE), the
+# first half can miss its offset, and the event costs a miss and two false alarms
+# (`course_utils.postprocess` mends that).
 
 
 def _checked_events(events, classes: list[str], name: str) -> list[tuple[float, float, int]]:
