@@ -16,8 +16,8 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[test,lab,parity]"
 	@touch $(STAMP)
 
-test: $(STAMP)                 ## unit tests, then every notebook under nbval
-	$(BIN)/python -m pytest tests notebooks
+test: $(STAMP)                 ## unit tests, then every notebook and solutions notebook under nbval
+	$(BIN)/python -m pytest tests notebooks solutions
 
 unit: $(STAMP)                 ## unit tests only
 	$(BIN)/python -m pytest tests
@@ -57,13 +57,13 @@ $(SVENV)/.installed: stacks/$(STACK).txt pyproject.toml
 	@touch $@
 
 test-stack: $(SVENV)/.installed   ## the whole suite on another stack: make test-stack STACK=colab (or oldest)
-	$(SVENV)/bin/python -m pytest tests notebooks
+	$(SVENV)/bin/python -m pytest tests notebooks solutions
 
 test-stacks:                   ## the whole suite on every stack in stacks/, one after another
 	@for s in $(STACKS); do $(MAKE) --no-print-directory test-stack STACK=$$s || exit 1; done
 
 test-gpu: $(STAMP)             ## notebooks and CUDA-only tests on the GPU (COURSE_DEVICE=cuda)
-	COURSE_DEVICE=cuda $(BIN)/python -m pytest tests notebooks
+	COURSE_DEVICE=cuda $(BIN)/python -m pytest tests notebooks solutions
 
 lock:                          ## rewrite constraints.txt from the current .venv (keeps the tomli pin Python 3.10 needs)
 	{ $(BIN)/python -m pip freeze --exclude-editable | grep -v '^-e '; grep '^tomli==' constraints.txt; } \

@@ -29,11 +29,11 @@ def main(argv: list[str] | None = None) -> int:
         print(out.read_text())
         return 0 if all(r["ok"] for r in rows) else 1
     if args.command == "sync-notebooks":
-        from .course_report import course_notebooks, execute_and_save
+        from .course_report import course_notebooks, execute_and_save, solution_notebooks
         from .notebook import sync_notebook
 
         wanted = [str(w) for w in args.notebooks]
-        paths = [p for p in course_notebooks()
+        paths = [p for p in course_notebooks() + solution_notebooks()
                  if not wanted or any(p.stem == Path(w).stem or p.name.startswith(w) for w in wanted)]
         if wanted and not paths:
             print(f"no course notebook matches {wanted}", file=sys.stderr)

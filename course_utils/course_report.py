@@ -19,10 +19,11 @@ from pathlib import Path
 from .env import PROJECT_ROOT
 from .notebook import RESULTS_ENV_VAR
 
-__all__ = ["ANSI", "BUILD_DIR", "NOTEBOOK_DIR", "course_notebooks", "execute_and_save", "execute_notebook",
-           "format_report", "run_course", "run_notebook"]
+__all__ = ["ANSI", "BUILD_DIR", "NOTEBOOK_DIR", "SOLUTIONS_DIR", "course_notebooks", "solution_notebooks",
+           "execute_and_save", "execute_notebook", "format_report", "run_course", "run_notebook"]
 
 NOTEBOOK_DIR = PROJECT_ROOT / "notebooks"
+SOLUTIONS_DIR = PROJECT_ROOT / "solutions"
 BUILD_DIR = PROJECT_ROOT / "build"
 ANSI = re.compile(r"\x1b\[[0-9;]*m")  # colour codes in tracebacks
 
@@ -30,6 +31,12 @@ ANSI = re.compile(r"\x1b\[[0-9;]*m")  # colour codes in tracebacks
 def course_notebooks(notebook_dir: Path = NOTEBOOK_DIR) -> list[Path]:
     """The course's notebooks in reading order (their names start with NN_)."""
     return sorted(p for p in notebook_dir.glob("[0-9][0-9]_*.ipynb"))
+
+
+def solution_notebooks(solutions_dir: Path = SOLUTIONS_DIR) -> list[Path]:
+    """The worked solutions, `solutions/NN_topic_solutions.ipynb`, and sources not yet built into one."""
+    found = solutions_dir.glob("[0-9][0-9]_*_solutions.*")
+    return sorted({p.with_suffix(".ipynb") for p in found if p.suffix in (".ipynb", ".py")})
 
 
 def execute_notebook(nb, path: Path, timeout: int = 1200):

@@ -23,7 +23,7 @@ from pathlib import Path
 __all__ = ["ABSOLUTE_PATH", "BRANCH", "MAX_NOTEBOOK_BYTES", "NOTEBOOK_NAME", "REAL_CHECK", "REPO_SLUG",
            "REPO_URL", "RESULTS_ENV_VAR", "SETUP_MARKER", "colab_badge", "colab_url", "convention_problems",
            "peak_memory_mb", "record_result", "setup_cell_source", "source_differences", "source_path",
-           "sync_notebook"]
+           "sync_notebook", "unsupported_numbers"]
 
 REPO_SLUG = "audio-classification-course/audio-classification-course"
 REPO_URL = f"https://github.com/{REPO_SLUG}"
@@ -33,15 +33,15 @@ RESULTS_ENV_VAR = "COURSE_RESULTS_DIR"
 SETUP_MARKER = "# Setup: in Colab, install the course package; locally this does nothing."
 
 
-def colab_url(notebook_name: str) -> str:
-    """The address that opens `notebooks/<notebook_name>` in Colab."""
-    return f"https://colab.research.google.com/github/{REPO_SLUG}/blob/{BRANCH}/notebooks/{notebook_name}"
+def colab_url(notebook_name: str, folder: str = "notebooks") -> str:
+    """The address that opens `<folder>/<notebook_name>` (notebooks/ or solutions/) in Colab."""
+    return f"https://colab.research.google.com/github/{REPO_SLUG}/blob/{BRANCH}/{folder}/{notebook_name}"
 
 
-def colab_badge(notebook_name: str) -> str:
+def colab_badge(notebook_name: str, folder: str = "notebooks") -> str:
     """Markdown for the "Open in Colab" badge of one notebook."""
     return (f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]"
-            f"({colab_url(notebook_name)})")
+            f"({colab_url(notebook_name, folder)})")
 
 
 def setup_cell_source() -> str:
@@ -98,11 +98,16 @@ def record_result(notebook: str, **metrics: float | int | str) -> dict:
     return record
 
 
-def _set_badge_and_setup(nb, notebook_name: str) -> None:
+def _folder(path: Path) -> str:
+    """The repository folder a notebook's badge points into: solutions/ for worked solutions, else notebooks/."""
+    return "solutions" if path.parent.name == "solutions" else "notebooks"
+
+
+def _set_badge_and_setup(nb, notebook_name: str, folder: str = "notebooks") -> None:
     """Write the Colab badge (first cell) and the canonical setup cell into a NotebookNode, in place."""
     first = nb.cells[0]
     lines = first.source.splitlines()
-    badge = colab_badge(notebook_name)
+    badge = colab_badge(notebook_name, folder)
     idx = [i for i, line in enumerate(lines) if line.startswith("[![Open In Colab]")]
     if idx:
         lines[idx[0]] = badge
@@ -160,7 +165,7 @@ def sync_notebook(path: str | os.PathLike) -> bool:
     if not source.exists():
         nb = nbformat.read(path, as_version=4)
         before = nbformat.writes(nb)
-        _set_badge_and_setup(nb, path.name)
+        _set_badge_and_setup(nb, path.name, _folder(path))
         after = nbformat.writes(nb)
         if after != before:
             _write_text_atomic(path, after)
@@ -168,7 +173,7 @@ def sync_notebook(path: str | os.PathLike) -> bool:
 
     text = source.read_text()
     paired = jupytext.reads(text, fmt="py:percent")
-    _set_badge_and_setup(paired, path.name)
+    _set_badge_and_setup(paired, path.name, _folder(path))
     new_text = jupytext.writes(paired, fmt="py:percent")
     changed = new_text != text
     if changed:
@@ -241,7 +246,7 @@ def convention_problems(path: str | os.PathLike) -> list[str]:
     if first.cell_type != "markdown" or not first.source.lstrip().startswith("# "):
         problems.append("the first cell is not a markdown cell starting with a '# ' title")
     else:
-        if colab_badge(path.name) not in first.source:
+        if colab_badge(path.name, _folder(path)) not in first.source:
             problems.append("the first cell lacks this notebook's Open in Colab badge "
                             "(run `make notebooks-sync`)")
         if "learning goals" not in first.source.lower():
@@ -271,4 +276,70 @@ def convention_problems(path: str | os.PathLike) -> list[str]:
             if m:
                 problems.append(f"cell {i} contains an absolute path of the author's machine ({m.group(0)!r}...)")
                 break
+    return problems
+
+
+# ----------------------------------------------------------------------------
+# Every number in the text comes from the notebook or names its source
+
+NUMBER = re.compile(r"(?<![\w.])\d+\.\d+(?:\s?%)?|(?<![\w.])\d+\s?%")  # 0.987, 95.6 %, 40%: not 3 or v2
+QUOTED = re.compile(r"\]\(https?://|\bpaper\b|model card|\bet al\.|\bquoted\b|\breported\b|\bpublished\b|"
+                    r"\(\d{4}\)|\b(?:19|20)\d{2}\b", re.IGNORECASE)
+
+
+def _sentences(markdown: str) -> list[str]:
+    """Markdown split into sentences (and table cells), code spans and formulas removed."""
+    text = re.sub(r"```.*?```|`[^`]*`|\$\$.*?\$\$|\$[^$]*\$", " ", markdown, flags=re.DOTALL)
+    return [part for line in text.splitlines() for part in re.split(r"(?<=[.!?])\s+(?=[A-Z(])|\|", line)]
+
+
+def _number_forms(token: str) -> set[str]:
+    """The ways a number in the text may appear in an output: 0.98 as 0.98, 0.980, 98 %, 98.0%."""
+    value = token.rstrip("% ").strip()
+    forms = {value}
+    if token.strip().endswith("%"):
+        number = float(value)
+        forms |= {f"{number / 100:.{d}f}".rstrip("0").rstrip(".") for d in range(2, 5)}
+        forms |= {f"{number:.1f}", f"{number:.0f}"}
+    else:
+        decimals = len(value.split(".")[1])
+        number = float(value)
+        forms |= {f"{number * 100:.{max(0, decimals - 2)}f}"}  # 0.98 -> 98 (a percentage in the output)
+    return forms
+
+
+def unsupported_numbers(path: str | os.PathLike) -> list[str]:
+    """Decimal numbers and percentages in the markdown that the notebook's code and outputs never show.
+
+    A number a reader meets in the text must be one the notebook printed (or set
+    in its code), so that a rerun on another stack cannot leave the text behind;
+    a number quoted from elsewhere names its source in the same sentence (a link,
+    "paper", "model card", "et al.", a year). Returns "cell i: 'number' in '...'"
+    for each number that is neither.
+    """
+    import nbformat
+
+    nb = nbformat.read(Path(path), as_version=4)
+    shown = []
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        shown.append(cell.source)
+        for out in cell.get("outputs", []):
+            text = out.get("text", "")
+            shown.append(text if isinstance(text, str) else "".join(text))
+            for kind in ("text/plain", "text/markdown", "text/html"):
+                shown.append(str(out.get("data", {}).get(kind, "")))
+    shown_text = "\n".join(shown)
+    found = set(re.findall(r"\d+(?:\.\d+)?", shown_text))
+    problems = []
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "markdown":
+            continue
+        for sentence in _sentences(cell.source):
+            if QUOTED.search(sentence):
+                continue
+            for token in NUMBER.findall(sentence):
+                if not _number_forms(token) & found:
+                    problems.append(f"cell {i}: {token.strip()!r} in {sentence.strip()[:100]!r}")
     return problems

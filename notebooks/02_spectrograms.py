@@ -104,6 +104,25 @@ torch.testing.assert_close(frames, frame_signal(wave, n_fft, hop, center=True)) 
 assert frames.shape == (1 + wave.numel() // hop, n_fft)
 
 # %% [markdown]
+# ### Your turn: how many frames?
+#
+# Write `frame_count(num_samples, n_fft, hop_length, center)`: the number of frames the STFT cuts
+# from a clip of `num_samples` samples, with centring (pad `n_fft // 2` on both sides first, as
+# above) or without it (`center=False`: a frame must fit entirely inside the clip). Predict the
+# answer for one second at 16 kHz with and without centring before you run the check: the check
+# tries several clips, and says what is wrong and gives a hint, never the answer.
+
+# %%
+from course_utils.exercises import check
+
+
+def frame_count(num_samples: int, n_fft: int, hop_length: int, center: bool) -> int:
+    ...  # your answer here
+
+
+check("02.frame_count", frame_count)
+
+# %% [markdown]
 # ## Step 2 · Window
 #
 # The FFT treats a frame as if it repeated forever, so the jump between its last and first sample
