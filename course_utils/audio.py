@@ -72,6 +72,9 @@ def check_sample_rate(sample_rate: int, expected: int | None = None, *, name: st
     (resample first), never a silent wrong answer. `fix` replaces the default
     advice in that error (e.g. how to reload a folder at the right rate).
     """
+    if (isinstance(sample_rate, np.ndarray) or torch.is_tensor(sample_rate)) and sample_rate.ndim == 0 \
+            and sample_rate.dtype not in (np.bool_, torch.bool):
+        sample_rate = sample_rate.item()  # a 0-d array, as a numpy-formatted datasets row holds its sampling_rate
     if isinstance(sample_rate, bool) or not isinstance(sample_rate, numbers.Real):
         raise ValueError(f"{name} must be a positive integer (samples per second), got {sample_rate!r}")
     if isinstance(sample_rate, numbers.Integral):

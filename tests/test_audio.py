@@ -125,6 +125,9 @@ def test_nan_in_file(tmp_path):
     (16000.5, "whole number .* 16000.5"),
     ("16k", "positive integer .* '16k'"),
     (True, "positive integer .* True"),
+    (np.array([16000, 8000]), "positive integer"),
+    (np.array(True), "positive integer"),
+    (torch.tensor(16000.5), "whole number"),
 ])
 def test_bad_sample_rates(tmp_path, rate, match):
     with pytest.raises(ValueError, match=match):
@@ -135,6 +138,8 @@ def test_bad_sample_rates(tmp_path, rate, match):
 
 def test_sample_rate_mismatch_names_both():
     assert check_sample_rate(16000.0) == 16000 and check_sample_rate(np.int64(8000)) == 8000
+    # a numpy-formatted datasets row (load_real, load_audiofolder) holds its rate as a 0-d array
+    assert check_sample_rate(np.array(16000)) == 16000 and check_sample_rate(torch.tensor(22050)) == 22050
     with pytest.raises(ValueError, match="44100 Hz but 16000 Hz is expected"):
         check_sample_rate(44100, expected=16000)
     with pytest.raises(ValueError, match="orig_sr must be positive"):
