@@ -5,13 +5,21 @@ its label, so the model learns to ignore that change. Which changes are
 harmless depends on what the labels mean, and that is where audio differs
 from photographs:
 
-- Harmless for most sound classes: background noise, loudness (gain), a bit
-  of reverb, a lower sample rate, masking a few time frames or mel bins
-  (SpecAugment), mixing two clips and their labels (mixup).
-- Harmful when the label depends on pitch or order: moving a spectrogram up
-  or down (an image "vertical shift") changes the pitch; flipping it
-  vertically turns low into high; reversing time turns a rising sweep into a
-  falling one. Notebook 07 measures this.
+- Label-preserving, and so safe, when the label does not depend on what the
+  transform changes. For most sound classes: loudness (gain), a small time
+  shift, a bit of reverb, a lower sample rate, masking a few time frames or
+  mel bins (SpecAugment), mixing two clips and their labels (mixup); pitch
+  moves too, when pitch is a nuisance (an instrument's family).
+- Harmful when the label depends on it: moving a spectrogram up or down (an
+  image "vertical shift") changes the pitch that tells a low horn from a high
+  one; reversing time turns a rising sweep into a falling one. Background
+  noise preserves the label only at SNRs that leave the bands the label lives
+  in audible: white noise at "20 dB" over a clip buries a note's upper
+  harmonics, where its timbre is (`band_snr` measures it per mel band).
+  Notebook 07 measures all of this.
+- On a log (dB) spectrogram, 0 is a level, not silence: fill what a shift
+  leaves empty with `vertical_roll(..., mode="silence")` and masks with
+  `mask_value="mean"`.
 
 Every transform here follows the same conventions:
 
@@ -55,7 +63,7 @@ from course_utils.audio import check_sample_rate, validate_waveform
 
 __all__ = ["AST_FRAMES", "AST_FREQM", "AST_MEL_BINS", "AST_TIMEM", "Augment", "Compose", "MixUp",
            "NOISE_EXPONENTS", "RandomApply", "SHARP_RESAMPLING", "SpectrogramAugment", "add_noise",
-           "ast_mask_widths", "band_limit", "colored_noise", "freq_crop", "freq_mask", "gain", "mixup",
+           "ast_mask_widths", "band_limit", "band_snr", "colored_noise", "freq_crop", "freq_mask", "gain", "mixup",
            "pitch_shift", "reverb", "room_impulse_response", "spec_augment", "time_mask", "time_reverse",
            "time_shift", "time_shift_with_labels", "time_stretch", "vertical_flip", "vertical_roll"]
 
@@ -254,6 +262,44 @@ def add_noise(waveform: torch.Tensor, snr_db: Range, color: str = "white",
     noise = colored_noise((batch, n), color, generator, device=x.device)  # unit power
     noise_power = signal_power / 10 ** (snr / 10)  # (batch,)
     return _unbatch(x + noise * noise_power.sqrt()[:, None], single)
+
+
+def band_snr(signal: torch.Tensor, noise: torch.Tensor, sample_rate: int, n_mels: int = 32, n_fft: int = 400,
+             hop_length: int = 320) -> torch.Tensor:
+    """The signal-to-noise ratio in each mel band, in dB: `(batch, n_mels)`, or `(n_mels,)` for one example.
+
+    `add_noise` sets one SNR for the whole clip. The label may live in one
+    part of the spectrum only, and there the SNR can be very different: a
+    musical note puts most of its power in its fundamental and first few
+    harmonics, while white noise spreads its power evenly over the hertz, so
+    most of it lands in the wide upper mel bands, where an instrument's quiet
+    upper harmonics (its timbre) are. This measures it band by band:
+
+        SNR_b = 10 log10( sum_t S_b(t) / sum_t N_b(t) )
+
+    with S_b(t), N_b(t) the mel-band powers of `signal` and `noise` (the same
+    mel bands as the course CNN's front-end by default: 32 bands, 400-sample
+    windows every 320 samples). Pass the clean clip and the noise alone
+    (`noisy - clean`). A band where the noise has no power at all gives +inf.
+    """
+    from course_utils.features import mel_filterbank, power_spectrogram
+
+    sample_rate = check_sample_rate(sample_rate)
+    s, single = _waveform_batch(signal, "signal")
+    n, _ = _waveform_batch(noise, "noise")
+    if s.shape != n.shape:
+        raise ValueError(f"signal and noise must have the same shape, got {tuple(signal.shape)} and {tuple(noise.shape)}")
+    if isinstance(n_mels, bool) or not isinstance(n_mels, numbers.Integral) or n_mels < 1:
+        raise ValueError(f"n_mels must be a positive int, got {n_mels!r}")
+    n_fft, hop_length = _check_fft(n_fft, hop_length, s.shape[-1])
+    fb = mel_filterbank(n_fft // 2 + 1, int(n_mels), sample_rate, dtype=torch.float64).to(s.device)  # (freqs, n_mels)
+
+    def band_power(x: torch.Tensor) -> torch.Tensor:  # (batch, samples) -> (batch, n_mels), summed over frames
+        power = power_spectrogram(x.double(), n_fft, hop_length)  # (batch, freqs, frames)
+        return (fb.T @ power).sum(-1)
+
+    ratio = band_power(s) / band_power(n)  # x / 0 = inf where the noise is silent in a band
+    return _unbatch((10 * torch.log10(ratio)).float(), single)
 
 
 def gain(waveform: torch.Tensor, gain_db: Range, generator: torch.Generator | None = None) -> torch.Tensor:
@@ -611,16 +657,28 @@ def vertical_roll(spec: torch.Tensor, shift: int | tuple[int, int], generator: t
     a harmonic series without spreading it: the harmonics stay as many bins
     apart as before, which no real pitch change does (use `pitch_shift` for
     that). Either way the picture no longer shows the sound that was played.
-    `shift` is an int or a (low, high) pair drawn per example. mode "roll"
-    wraps the top bins around to the bottom; "zero" fills the vacated bins
-    with zeros.
+    `shift` is an int or a (low, high) pair drawn per example.
+
+    `mode` says what fills the bins left empty at one edge:
+
+    - "roll" (default): the bins pushed off the other edge wrap round, so the
+      highest band of a shifted-up picture lands at the bottom: a wrap
+      artefact, a sound no instrument made.
+    - "zero": zeros. Silence for a power spectrogram, but not for a log one:
+      in decibels 0 is a level like any other (for the course's log-mel, a
+      loud one), so zero fill paints a loud band along the edge.
+    - "silence": each example's own quietest value (its minimum over the
+      whole picture), which is silence in either scale: for a log-mel in dB,
+      the floor that `top_db` clamps to. Use this for a log spectrogram.
     """
-    mode = _check_mode(mode)
+    if mode not in ("roll", "zero", "silence"):
+        raise ValueError(f"mode must be 'roll', 'zero' or 'silence', got {mode!r}")
     x, single = _spec_batch(spec)
     n_mels = x.shape[-2]
     shifts = _draw_shifts(shift, n_mels, x.shape[0], generator, f"smaller than the number of mel bins ({n_mels})")
-    out = _shift_last_axis(x.transpose(-1, -2), shifts, mode).transpose(-1, -2)
-    return _unbatch(out.contiguous(), single)
+    floor = x.amin(dim=(-2, -1), keepdim=True) if mode == "silence" else 0.0  # (batch, 1, 1): each example's silence
+    moved = _shift_last_axis((x - floor).transpose(-1, -2), shifts, "roll" if mode == "roll" else "zero")
+    return _unbatch((moved.transpose(-1, -2) + floor).contiguous(), single)
 
 
 def freq_crop(spec: torch.Tensor, min_keep: float = 0.8, generator: torch.Generator | None = None) -> torch.Tensor:
@@ -749,6 +807,9 @@ class Compose:
             x, labels = t(x, labels)
         return x, labels
 
+    def __repr__(self) -> str:
+        return f"Compose({', '.join(repr(t) for t in self.transforms)})"
+
 
 class RandomApply:
     """Apply `transform` to each example with probability `p` (decided per example)."""
@@ -769,6 +830,9 @@ class RandomApply:
             keep_y = chosen.to(labels.device).view((-1,) + (1,) * (labels.dim() - 1))
             labels = torch.where(keep_y, new_labels, labels)
         return x, labels
+
+    def __repr__(self) -> str:
+        return f"RandomApply({self.transform!r}, p={self.p:g})"
 
 
 class MixUp:

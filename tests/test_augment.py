@@ -339,6 +339,37 @@ def test_mixup_mixes_inputs_and_labels_with_the_same_weights():
         A.mixup(x, y[:3], 0.2)
 
 
+def test_band_snr_is_the_clip_snr_when_the_noise_has_the_signals_spectrum(waves):
+    # noise = a tenth of the signal's amplitude: every band is exactly 20 dB down, whatever the spectrum
+    snr = A.band_snr(waves, 0.1 * waves, SR)
+    assert snr.shape == (4, 32)
+    torch.testing.assert_close(snr, torch.full_like(snr, 20.0), atol=1e-4, rtol=0)
+    assert A.band_snr(waves[0], 0.1 * waves[0], SR, n_mels=16).shape == (16,)  # one example: (n_mels,)
+
+
+def test_band_snr_shows_white_noise_burying_the_upper_bands_of_a_low_note():
+    x = sine(220.0)  # one low note: all its power in one low band
+    noise = A.add_noise(x, 20.0, generator=gen(0)) - x  # white noise, 20 dB below the note over the clip
+    snr = A.band_snr(x, noise, SR)
+    assert snr.max() > 30  # the band holding the note: far above the clip's 20 dB
+    assert snr[-8:].max() < 0  # the upper bands: noise louder than the signal there
+    # the mel bands' powers add up to the clip's: power-weighting the bands gives back about 20 dB
+    from course_utils.features import mel_filterbank, power_spectrogram
+
+    fb = mel_filterbank(201, 32, SR, dtype=torch.float64)
+    sig, noi = ((fb.T @ power_spectrogram(v.double(), 400, 320)).sum(-1) for v in (x, noise))
+    assert abs(10 * math.log10(sig.sum() / noi.sum()) - 20.0) < 1.0
+    torch.testing.assert_close(snr.double(), 10 * torch.log10(sig / noi), atol=1e-3, rtol=0)
+
+
+def test_band_snr_errors_and_silent_noise(waves):
+    assert torch.isinf(A.band_snr(waves[0], torch.zeros(SR), SR)).all()  # no noise in any band
+    with pytest.raises(ValueError, match="same shape"):
+        A.band_snr(waves, waves[:, :8000], SR)
+    with pytest.raises(ValueError, match="n_mels must be a positive int, got 0"):
+        A.band_snr(waves, waves, SR, n_mels=0)
+
+
 # ----------------------------------------------------------------------------
 # Image-style
 
@@ -358,6 +389,27 @@ def test_vertical_flip_roll_and_time_reverse(specs):
     torch.testing.assert_close(A.horizontal_flip(A.time_reverse(w)), w)
     with pytest.raises(ValueError, match="smaller than the number of mel bins"):
         A.vertical_roll(specs, 64)
+
+
+def test_vertical_roll_silence_fills_with_each_examples_floor(specs):
+    db = specs * 20 - 40  # a dB-like picture: 0 would be a loud value here, not silence
+    up = A.vertical_roll(db, 3, mode="silence")
+    torch.testing.assert_close(up[:, 3:], db[:, :-3])
+    floor = db.amin(dim=(-2, -1))  # (batch,)
+    assert torch.equal(up[:, :3], floor[:, None, None].expand(-1, 3, db.shape[-1]))
+    down = A.vertical_roll(db[0], (-5, -5), mode="silence")  # one example
+    torch.testing.assert_close(down[:-5], db[0, 5:])
+    assert down[-5:].eq(db[0].min()).all()
+    zero = A.vertical_roll(db, 3, mode="zero")
+    assert zero[:, :3].eq(0).all() and (zero[:, :3] > db.mean()).all()  # zero fill: a band louder than the mean
+    power = db.exp()  # a power picture: its silence is (about) 0, so "silence" and "zero" nearly agree
+    gap = (A.vertical_roll(power, 3, mode="silence") - A.vertical_roll(power, 3, mode="zero")).abs().max()
+    assert gap <= power.amin()
+    drawn = A.vertical_roll(db, (-4, 4), generator=gen(0), mode="silence")
+    for i in range(db.shape[0]):
+        assert any(torch.equal(drawn[i], A.vertical_roll(db[i], k, mode="silence")) for k in range(-4, 5))
+    with pytest.raises(ValueError, match="mode must be 'roll', 'zero' or 'silence', got 'wrap'"):
+        A.vertical_roll(db, 2, mode="wrap")
 
 
 def test_freq_crop_is_a_resized_crop(specs):
@@ -433,6 +485,7 @@ RANDOM_WAVE = {
 RANDOM_SPEC = {
     "spec_augment": lambda s, g: A.spec_augment(s, 20, 30, generator=g),
     "vertical_roll": lambda s, g: A.vertical_roll(s, (-10, 10), generator=g),
+    "vertical_roll_silence": lambda s, g: A.vertical_roll(s, (-10, 10), generator=g, mode="silence"),
     "freq_crop": lambda s, g: A.freq_crop(s, 0.5, generator=g),
 }
 
@@ -487,6 +540,8 @@ def test_compose_random_apply_and_mixup_for_fit(waves):
     assert y.shape == (4, 3) and torch.allclose(y.sum(-1), torch.ones(4))
     with pytest.raises(TypeError, match="callable"):
         A.Compose(3)
+    assert repr(A.Compose(A.Augment(A.gain, gain_db=6.0), A.RandomApply(A.Augment(A.time_reverse), p=0.5))) == \
+        "Compose(Augment(gain, gain_db=6.0), RandomApply(Augment(time_reverse), p=0.5))"
 
 
 def test_spectrogram_augment_layer_acts_in_training_only(specs):
