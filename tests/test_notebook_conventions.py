@@ -5,10 +5,20 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course_utils.course_report import course_notebooks
-from course_utils.notebook import colab_badge, convention_problems, setup_cell_source, source_differences
+import re
+
+from course_utils.course_report import course_notebooks, solution_notebooks
+from course_utils.exercises import EXERCISES
+from course_utils.notebook import (colab_badge, convention_problems, setup_cell_source, source_differences,
+                                   unsupported_numbers)
 
 NOTEBOOKS = course_notebooks()
+SOLUTIONS = solution_notebooks()
+CHECK_CALL = re.compile(r"""check\(\s*["'](\d\d\.\w+)["']""")
+
+
+def _code(path: Path) -> str:
+    return "\n".join(c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code")
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
@@ -20,6 +30,45 @@ def test_course_notebook_keeps_conventions(path: Path) -> None:
 def test_notebook_matches_its_jupytext_source(path: Path) -> None:
     """Edit notebooks/NN_topic.py, then `make notebooks-sync`: the .ipynb must hold the same cells."""
     assert source_differences(path) == []
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_numbers_in_the_text_come_from_the_notebook_or_name_their_source(path: Path) -> None:
+    """A decimal or a percentage in markdown is printed (or set) by the notebook, or quoted with its source."""
+    assert unsupported_numbers(path) == []
+
+
+def test_the_number_checker_reads_outputs_percentages_and_sources(tmp_path: Path) -> None:
+    nb = _good_notebook()
+    nb.cells[2].outputs = [nbformat.v4.new_output("stream", name="stdout", text="accuracy 0.873\n")]
+    nb.cells.insert(3, nbformat.v4.new_markdown_cell(
+        "The model reaches 0.873 (87.3 %). AST reaches 95.6% on ESC-50 (Gong et al., 2021). It gets 0.91 here, "
+        "and `lr = 0.003` is a setting."))
+    assert unsupported_numbers(_write(tmp_path, nb)) == ["cell 3: '0.91' in 'It gets 0.91 here, and   is a setting.'"]
+
+
+def test_every_exercise_is_known_and_solved_in_the_solutions_notebook() -> None:
+    """Each `check("NN.name", ...)` in a notebook names an exercise of course_utils.exercises, and
+    solutions/NN_topic_solutions.ipynb asserts that a worked solution passes that same check."""
+    solved = {}
+    for path in SOLUTIONS:
+        for name in CHECK_CALL.findall(_code(path)):
+            solved[name] = path.name
+        assert re.findall(r"assert check\(", _code(path)), f"{path.name} asserts no check"
+    for path in NOTEBOOKS:
+        for name in CHECK_CALL.findall(_code(path)):
+            assert name in EXERCISES, f"{path.name} checks an unknown exercise {name!r}"
+            assert name.split(".")[0] == path.name[:2], f"{path.name} uses another notebook's exercise {name!r}"
+            assert solved.get(name) == f"{path.stem}_solutions.ipynb", f"no worked solution of {name!r}"
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=[p.name for p in SOLUTIONS])
+def test_solutions_notebook_matches_its_source_and_has_a_badge(path: Path) -> None:
+    assert path.exists(), f"{path.name}: run `make notebooks-sync NB={path.name[:2]}` to build it from its source"
+    assert source_differences(path) == []
+    first = nbformat.read(path, as_version=4).cells[0].source
+    assert colab_badge(path.name, "solutions") in first
+    assert (path.parent.parent / "notebooks" / path.name.replace("_solutions", "")).exists()
 
 
 def test_every_notebook_name_is_numbered_and_unique() -> None:
