@@ -165,14 +165,7 @@ def c(tmp_path_factory):
     return Context(tmp_path_factory.mktemp("bad_input"))
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """The tensors here are tiny: one thread is faster than two that wait on each other (and on a busy
-    machine much faster). The previous setting is restored for the modules that follow."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/conftest.py
 
 
 def case(call, exc, pattern, id):

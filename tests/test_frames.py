@@ -11,13 +11,7 @@ from course_utils.frames import events_to_frame_labels, frame_labels_to_events, 
 CLASSES = ["speech", "dog", "bell"]
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny models run fastest on one thread; on a busy shared CPU many threads crawl."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/conftest.py
 
 
 HOP = 0.02

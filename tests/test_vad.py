@@ -16,13 +16,7 @@ from course_utils.vad import (CHUNK_SAMPLES, CHUNK_SECONDS, ONNX_NAMES, SileroVA
 TOLERANCE = 1e-4  # absolute, on probabilities in [0, 1]; measured: under 2e-6 on this stack
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Small models run fastest on one thread. (Importing silero_vad also sets one thread, process-wide.)"""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/conftest.py
 
 
 @pytest.fixture(scope="module")
