@@ -258,6 +258,10 @@ def convention_problems(path: str | os.PathLike) -> list[str]:
     if last.cell_type != "markdown" or "summary" not in last.source.lower() or "next" not in last.source.lower():
         problems.append("the last cell is not a markdown summary with a 'next' pointer")
 
+    self_check = [c for c in cells if c.cell_type == "markdown" and c.source.lstrip().startswith("## Self-check")]
+    if not self_check or self_check[0].source.count("<details>") < 3:
+        problems.append("no '## Self-check' cell with at least 3 questions, each answer in a <details> block")
+
     code = "\n".join(c.source for c in cells if c.cell_type == "code")
     if not REAL_CHECK.search(code):
         problems.append("no real check: add an assert on a key number or a # NBVAL_CHECK_OUTPUT cell")

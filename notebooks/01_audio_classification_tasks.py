@@ -350,6 +350,23 @@ record_result("01_audio_classification_tasks", n_clips=sum(len(ds[s]) for s in d
               scene_frames=int(frame_labels.shape[0]))
 
 # %% [markdown]
+# ## Self-check
+#
+# Answer each question for yourself before you open its answer.
+#
+# 1. A model must say, every 20 ms of a meeting recording, who is speaking. Is that a clip-level or a frame-level task, and what does one label look like?
+# <details><summary>Answer</summary>Frame-level: one label vector per frame, multi-hot over the speakers (several may speak at once), rather than one class index for the whole recording.</details>
+#
+# 2. Why does a classifier of the average spectrum sit near chance on `ding_dong` vs `dong_ding`?
+# <details><summary>Answer</summary>The two are the same doorbell forwards and backwards: averaging over time keeps which frequencies are loud and throws away when, and that order is all that tells them apart.</details>
+#
+# 3. `horn_low` and `horn_high` differ only in pitch. Would the average-spectrum classifier tell them apart?
+# <details><summary>Answer</summary>Yes: pitch moves energy to other frequencies, which the average spectrum keeps. The notebook's baseline gets the pitch pair right and the order pairs at chance.</details>
+#
+# 4. An event runs from 300 ms to 700 ms and frames are 20 ms apart. Which rule decides whether a frame is labelled "on"?
+# <details><summary>Answer</summary>The course's rule: a frame is on when the event covers the frame's centre. The same rule turns frame labels back into events, so the round trip is exact on the frame grid.</details>
+
+# %% [markdown]
 # ## Summary
 #
 # - **Clip-level** classification: one label per recording (`"horn_low"`); **frame-level**: one

@@ -431,6 +431,23 @@ record_result("02_spectrograms", max_abs_diff_vs_librosa_db=round(diff_librosa, 
               clicks_resolved_n_fft_128=resolved_clicks[128], clicks_resolved_n_fft_2048=resolved_clicks[2048])
 
 # %% [markdown]
+# ## Self-check
+#
+# Answer each question for yourself before you open its answer.
+#
+# 1. You double `n_fft` and keep the hop. What happens to the frequency resolution, the time resolution and the number of frames?
+# <details><summary>Answer</summary>Frequency bins get twice as close (finer pitch), each frame covers twice the time (blurrier timing), and the number of frames stays about the same: it depends on the hop, not the frame length (with centring, exactly one more than the clip length divided by the hop).</details>
+#
+# 2. Why window a frame before the FFT?
+# <details><summary>Answer</summary>The FFT treats the frame as one period of a signal that repeats forever; the jump between its last and first sample acts like a click and leaks energy into every frequency. A taper to zero at both ends (Hann) removes the jump.</details>
+#
+# 3. Is the mel scale a scale of musical octaves?
+# <details><summary>Answer</summary>No. It is close to linear below 1 kHz and close to logarithmic above, so an octave high up spans far more mels than an octave low down (the notebook prints both).</details>
+#
+# 4. Why take the log (decibels) of the mel energies?
+# <details><summary>Answer</summary>Energies span many orders of magnitude and loudness is heard roughly logarithmically; in dB, quiet detail (harmonics, reverberation tails) is visible next to loud onsets, and a gain change becomes an additive shift.</details>
+
+# %% [markdown]
 # ## Summary
 #
 # - A spectrogram is frames → window → FFT → power → mel → log; each step here matched `course_utils.features` and librosa (the models' `LogMel` gives the same numbers, faster).

@@ -660,6 +660,23 @@ record_result("03_cnn_on_spectrograms", test_accuracy=round(test_accuracy, 4), t
               real_image_scratch_accuracy=round(mean_std(image_real["from scratch"])[0], 4))
 
 # %% [markdown]
+# ## Self-check
+#
+# Answer each question for yourself before you open its answer.
+#
+# 1. What does the global average pooling at the end of the CNN throw away, and why does that matter for pitch?
+# <details><summary>Answer</summary>Where in the picture a feature fired: after pooling, a pattern high up and the same pattern low down give the same vector. Pitch lives in *where* on the frequency axis energy sits, so the network must encode it before pooling (the notebook compares time-only pooling).</details>
+#
+# 2. An image model expects 3 colour channels; a log-mel has one. What do the course and AST do with the first convolution?
+# <details><summary>Answer</summary>Sum the pretrained filters over their three input channels: a one-channel convolution that responds to a grey image as the original did to the same image in colour.</details>
+#
+# 3. Why is "shift the picture up a little" a harmless image augmentation and a harmful one here?
+# <details><summary>Answer</summary>A cat moved up is still a cat, but a spectrogram moved up is a higher sound: for `horn_low` the notebook shows the shifted clips are predicted as `horn_high`. Whether it is harmful depends on whether the label depends on pitch (notebook 07).</details>
+#
+# 4. The generated clips give accuracies near 1 and the real instruments far less. Which result tells you more about the model, and why?
+# <details><summary>Answer</summary>The real set: its test instruments were never heard in training, and the baseline is far below the CNN there, so the gap measures what the CNN learned beyond the average spectrum. On the generated set every method is near the ceiling.</details>
+
+# %% [markdown]
 # ## Summary
 #
 # - A log-mel spectrogram is a one-channel picture; a three-block CNN with global pooling and one linear layer classifies the ten generated clip classes with ≥ 95% test accuracy after seconds of CPU training.

@@ -770,6 +770,23 @@ record_result("04_ast_patching", data=DATA, test_accuracy=round(float(np.mean(as
               patches_audioset=A.num_patches(ASTConfig()))
 
 # %% [markdown]
+# ## Self-check
+#
+# Answer each question for yourself before you open its answer.
+#
+# 1. A clip gives 300 frames of 128 mel bins. How many patches does AST cut with 16 x 16 patches and strides of 10?
+# <details><summary>Answer</summary>(128 − 16) // 10 + 1 = 12 along frequency and (300 − 16) // 10 + 1 = 29 along time: 348 patches, plus the `[CLS]` and `[DIST]` tokens.</details>
+#
+# 2. Does attention dominate a transformer layer's cost as soon as the sequence is longer than the hidden size?
+# <details><summary>Answer</summary>No. The dense parts cost about 12·N·D² multiply-adds per layer and attention about 2·N²·D, so attention overtakes only near N ≈ 6D tokens: thousands of tokens for the AudioSet model, far more than a 10-s clip gives.</details>
+#
+# 3. Why does the AudioSet AST take 10-s inputs?
+# <details><summary>Answer</summary>Because AudioSet's clips are 10 s long: the position embeddings were learned for that grid. It is a property of the training data, not a limit of attention.</details>
+#
+# 4. You want to run a 1-s-trained AST on 0.5-s clips. What must change, and what are the two ways to do it?
+# <details><summary>Answer</summary>The position embeddings, one per grid cell: cut them to the first columns (the early time positions keep their meaning) or interpolate the whole grid (each new column blends neighbouring old ones). `ASTClassifier.resize` does both.</details>
+
+# %% [markdown]
 # ## Summary
 #
 # - AST = ViT on the fbank: 16×16 patches with strides (10, 10) overlap; the grid has

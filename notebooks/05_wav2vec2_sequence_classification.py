@@ -621,6 +621,23 @@ record_result("05_wav2vec2_sequence_classification", data=DATA,
               train_seconds=round(float(np.mean([r["train_seconds"] for r in runs.rows if r["model"] == "wav2vec2"])), 1))
 
 # %% [markdown]
+# ## Self-check
+#
+# Answer each question for yourself before you open its answer.
+#
+# 1. How many encoder frames does wav2vec2-base make per second of 16 kHz audio, and what sets that number?
+# <details><summary>Answer</summary>About 50 (one every 20 ms): the product of the feature encoder's convolution strides, 5·2·2·2·2·2·2 = 320 samples.</details>
+#
+# 2. Is transformers' sequence-classification head (projector, mean, classifier) more powerful than the seed's single `nn.Linear`?
+# <details><summary>Answer</summary>No: with no nonlinearity in between, projector and classifier multiply into one linear map of the mean hidden state. It has more parameters, not more expressive power.</details>
+#
+# 3. A batch holds a 1-s clip padded to 3 s. What goes wrong if you mean-pool without the attention mask?
+# <details><summary>Answer</summary>The padded frames are averaged in with the real ones, so the same clip gets a different embedding, and sometimes a different answer, depending on what it was batched with.</details>
+#
+# 4. The tiny Wav2Vec2 from scratch loses to the time-averaged log-mel baseline on `voices`. What would change that?
+# <details><summary>Answer</summary>Pretraining: an encoder trained on thousands of hours of speech (wav2vec2-base) brings features a model cannot learn from a few dozen clips. The notebook's few-shot section shows that pretraining on a small set of *music* does not transfer to speech.</details>
+
+# %% [markdown]
 # ## Summary
 #
 # - Wav2Vec2 reads raw samples: a stack of strided convolutions makes one frame every 20 ms (stride 320, receptive field 400 samples for the base model), then a transformer turns the frames into hidden states.

@@ -581,6 +581,23 @@ record_result("06_wav2vec2_frame_classification", frame_f1=round(after["frame_f1
               train_seconds=round(elapsed, 1), real_train_seconds=round(sum(real_seconds), 1))
 
 # %% [markdown]
+# ## Self-check
+#
+# Answer each question for yourself before you open its answer.
+#
+# 1. Why does a frame head for overlapping events use a sigmoid per class and not a softmax?
+# <details><summary>Answer</summary>A softmax makes the classes compete for one unit of probability, so two events at once cannot both be certain; a sigmoid per class answers each yes/no question on its own.</details>
+#
+# 2. One flickering frame splits a long event in two. What does that do to frame F1 and to event F1 (onsets only)?
+# <details><summary>Answer</summary>Frame F1 loses one frame out of many. Event F1 (onsets only) still finds the first half but counts the second half as a false alarm; with offsets checked too, the first half may also miss, which is why post-processing raises event F1 far more than frame F1.</details>
+#
+# 3. The head was trained on the same two voices it is tested on. Is its error a diarization error rate?
+# <details><summary>Answer</summary>Not quite: that is closed-set speaker identification. Diarization meets unknown voices and its speaker ids are arbitrary, so DER first maps them onto the reference speakers; a collar also forgives the edges of every turn.</details>
+#
+# 4. An energy threshold scores well on speech F1. What does the notebook's confusion column warn about?
+# <details><summary>Answer</summary>It calls nearly every loud frame speech, music included: a detector's F1 on one class hides what it confuses. Silero VAD was trained to reject music and noise.</details>
+
+# %% [markdown]
 # ## Summary
 #
 # - A frame-level task needs labels on the encoder's clock: the feature encoder's strides set the hop

@@ -770,6 +770,23 @@ record_result(
 )
 
 # %% [markdown]
+# ## Self-check
+#
+# Answer each question for yourself before you open its answer.
+#
+# 1. When is an augmentation label-preserving?
+# <details><summary>Answer</summary>When the label does not depend on what it changes. A vertical shift changes pitch: harmless for instrument families (pitch is a nuisance there), fatal for `horn_low` vs `horn_high` (pitch is the label).</details>
+#
+# 2. Time shift vs time reversal on the order pairs (`ding_dong` vs `dong_ding`): which keeps the label?
+# <details><summary>Answer</summary>The time shift: the notes keep their order. Reversal turns `ding_dong` into `dong_ding`, the other class.</details>
+#
+# 3. Why did white noise at moderate SNR hurt a CNN on real instrument notes?
+# <details><summary>Answer</summary>The SNR is over the whole clip, but white noise spreads its power evenly over frequency, and the quiet upper harmonics that tell families apart lie below it: on a dB spectrogram the top bands become noise. On these labels, noise is not label-preserving.</details>
+#
+# 4. Why fill with the clip's floor, not zeros, when shifting or masking a dB spectrogram?
+# <details><summary>Answer</summary>0 dB is loud on a log scale (above the median level of a clip), so a zero fill paints a bright band that was never in any recording.</details>
+
+# %% [markdown]
 # ## Summary
 #
 # - Augmentation is an experiment: same model, data and budget, several seeds, and a difference counts only

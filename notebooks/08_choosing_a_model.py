@@ -421,6 +421,23 @@ record_result("08_choosing_a_model", data=DATA, seeds=len(SEEDS),
               long_audio_windows_correct=int(hits))
 
 # %% [markdown]
+# ## Self-check
+#
+# Answer each question for yourself before you open its answer.
+#
+# 1. Over three seeds, model A's mean accuracy is ahead of model B's, but by less than their combined seed-to-seed spread. Is A better?
+# <details><summary>Answer</summary>Not shown: the gap divided by the combined spread is under 2, so a rerun with other seeds could reverse it. The course calls a difference only when |z| > 2.</details>
+#
+# 2. Why compare noise robustness as a drop from each model's own clean accuracy?
+# <details><summary>Answer</summary>Models start from different clean accuracies; a model at chance has nothing to lose and would look robust. The drop (and whether the model learned the task at all) is the fair comparison.</details>
+#
+# 3. You need a label every 20 ms for hours of audio. Which course model, and why?
+# <details><summary>Answer</summary>A Wav2Vec2 frame head: one pass gives a label per encoder frame, while a clip model would need one forward pass per label position. Run it in chunks (`course_utils.inference`) to bound memory.</details>
+#
+# 4. Why does this notebook put a linear model on the average spectrum in every table?
+# <details><summary>Answer</summary>It is the cheapest thing that could work; a model that does not beat it has not shown it learned anything beyond which frequencies are loud.</details>
+
+# %% [markdown]
 # ## Summary
 #
 # - The seed's table holds up where it describes *shapes* (a frame head for time-aligned labels,

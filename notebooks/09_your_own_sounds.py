@@ -415,6 +415,23 @@ record_result("09_your_own_sounds", data=DATA, baseline_accuracy=round(baseline,
               picked=best, train_seconds=round(train_seconds, 1))
 
 # %% [markdown]
+# ## Self-check
+#
+# Answer each question for yourself before you open its answer.
+#
+# 1. Your folder has `dog/`, `cat/` and `owl/` sub-folders and nothing else. Where do the validation and test splits come from?
+# <details><summary>Answer</summary>`ensure_splits` cuts them from the clips class by class with a seed (a fraction of each class set by `validation=` and `test=`, at least one clip per class), so every class appears in every split.</details>
+#
+# 2. Why train the baseline before any network?
+# <details><summary>Answer</summary>It costs a second, has no seed and tells you how much the average spectrum already explains; every model's number means something only beside it.</details>
+#
+# 3. An augmentation raises the mean accuracy but |z| < 2 against no augmentation. Keep it?
+# <details><summary>Answer</summary>Not on this evidence: the gain is inside the seed spread. Run more seeds, or keep the simpler recipe.</details>
+#
+# 4. Your test split has one instrument per family. What does a family's recall tell you?
+# <details><summary>Answer</summary>How the model does on that one unseen instrument, not on the family: a small test split gives a wide sampling error, so read per-class numbers as examples, not verdicts.</details>
+
+# %% [markdown]
 # ## Summary
 #
 # - Your sounds in, either layout: label sub-folders (`my_sounds/dog/a.wav`) or split folders with a

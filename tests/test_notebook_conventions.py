@@ -89,6 +89,8 @@ def _good_notebook(name: str = "99_example_topic.ipynb") -> nbformat.NotebookNod
         nbformat.v4.new_code_cell(setup_cell_source()),
         nbformat.v4.new_code_cell("x = 1 + 1\nassert x == 2"),
         nbformat.v4.new_code_cell('from course_utils.notebook import record_result\nrecord_result("99_example_topic", x=2)'),
+        nbformat.v4.new_markdown_cell("## Self-check\n\n" + "\n\n".join(
+            f"{i}. Why?\n<details><summary>Answer</summary>Because.</details>" for i in (1, 2, 3))),
         nbformat.v4.new_markdown_cell("## Summary\n- it works\n\n**Next:** nothing"),
     ]
     return nb
@@ -112,6 +114,7 @@ BREAKAGES = {
               "learning goals"),
     "setup": (lambda nb: nb.cells.pop(1), None, "setup cell"),
     "summary": (lambda nb: nb.cells.pop(), None, "summary"),
+    "self-check": (lambda nb: nb.cells.pop(-2), None, "Self-check"),
     "check": (lambda nb: nb.cells[2].update(source="x = 1 + 1"), None, "no real check"),
     "record": (lambda nb: nb.cells[3].update(source="print(2)"), None, "record_result"),
     "error": (lambda nb: nb.cells[2].update(outputs=[nbformat.v4.new_output(
