@@ -154,6 +154,24 @@ plt.show()
 plt.close(fig)
 
 # %% [markdown]
+# ### Your turn: the patch grid
+#
+# Write `my_patch_grid(num_frames, num_mel_bins)`: the number of patches AST cuts along frequency and
+# along time, as a tuple `(frequency patches, time patches)`, for 16 x 16 patches moved by strides of
+# 10 (the AudioSet model's settings). Before you run the check, predict the grid of a 5-s clip
+# (498 frames, 128 mel bins) and of the AudioSet model's 1024 frames.
+
+# %%
+from course_utils.exercises import check
+
+
+def my_patch_grid(num_frames: int, num_mel_bins: int) -> tuple[int, int]:
+    ...  # your answer here
+
+
+check("04.patch_grid", my_patch_grid)
+
+# %% [markdown]
 # ## Patches become a token sequence
 #
 # Cut out every patch (`Tensor.unfold` does it along each axis), flatten each to 16 · 16 = 256

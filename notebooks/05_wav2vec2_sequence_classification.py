@@ -165,6 +165,23 @@ plt.show()
 plt.close(fig)
 
 # %% [markdown]
+# ### Your turn: count the frames
+#
+# Write `wav2vec2_frames(num_samples)`: how many frames wav2vec2-base's feature encoder makes from a
+# clip of `num_samples` samples. Each of its seven convolutions maps a length L to
+# `(L - kernel) // stride + 1`. Predict the answer for one second at 16 kHz first: is it exactly 50?
+
+# %%
+from course_utils.exercises import check
+
+
+def wav2vec2_frames(num_samples: int) -> int:
+    ...  # your answer here
+
+
+check("05.wav2vec2_frames", wav2vec2_frames)
+
+# %% [markdown]
 # ## 2. From hidden states to one label: mean pooling and the head
 #
 # `Wav2Vec2ForSequenceClassification` does three things: a **projector** (Linear, hidden size -> 64 here, 256 in
@@ -231,7 +248,22 @@ print("seed-style nn.Linear(hidden, classes) on the mean hidden state == project
 # encoder. The contrast the seed draws with speech recognition: `Wav2Vec2ForCTC` puts a linear layer on **every**
 # frame (one character distribution per 20 ms, no pooling) and trains it with the CTC loss; notebook 06 also keeps one
 # prediction per frame, for events instead of characters.
+
+# %% [markdown]
+# ### Your turn: pool with a mask
 #
+# Write `masked_mean(hidden, mask)`: hidden states `(B, T, D)` and a mask `(B, T)` of 1 for real
+# frames and 0 for padding in, the mean over each clip's real frames `(B, D)` out. The check tries
+# clips with and without padding, and recognises the usual mistakes.
+
+# %%
+def masked_mean(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    ...  # your answer here
+
+
+check("05.masked_mean", masked_mean)
+
+# %% [markdown]
 # ## 3. Real recordings have no fixed level: normalise each clip
 #
 # The course's generated clips sit near full scale. Real recordings do not: the `voices` prompts were scaled to a

@@ -326,6 +326,24 @@ assert after["frame_f1"] >= (0.85 if device.type == "cpu" else 0.8), after
 plot_timeline(test_p[k], test_events[k], frame_labels_to_events(clean[k], hop, SCENE_CLASSES), "the same scene, post-processed")
 
 # %% [markdown]
+# ### Your turn: a median filter
+#
+# Write `median_filter(probs, kernel_size)`: frame probabilities `(T, C)` in, the same shape out, each
+# frame replaced by the median of the `kernel_size` frames centred on it, class by class; at the
+# edges, repeat the first and last frame. Predict first: what does it do to a single frame at 1
+# among zeros, and what would a moving average do instead?
+
+# %%
+from course_utils.exercises import check
+
+
+def median_filter(probs: torch.Tensor, kernel_size: int) -> torch.Tensor:
+    ...  # your answer here
+
+
+check("06.median_filter", median_filter)
+
+# %% [markdown]
 # ## Voice activity and who-speaks-when
 #
 # Two classic frame tasks fall out of the same head. **Voice activity**: is anybody speaking? (the
