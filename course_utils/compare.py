@@ -55,7 +55,6 @@ from torch import nn
 
 from course_utils.augment import add_noise
 from course_utils.baseline import baseline_accuracy
-from course_utils.data import per_class_subset
 from course_utils.env import get_device
 from course_utils.measure import median_ms, peak_memory_mib
 from course_utils.models import count_parameters
@@ -63,8 +62,8 @@ from course_utils.seeds import show, z_against, z_score
 from course_utils.train import evaluate, fit
 
 __all__ = ["MODELS", "OPTIMIZER_SETTINGS", "EPOCHS", "AST_OVERRIDES", "SEED_TABLE", "NOISE_COLOR", "NOISE_SEED",
-           "VERDICTS", "Z", "ClipData", "Trained", "Comparison", "SeedRuns", "build_classifier", "load_clip_data",
-           "epochs_for", "train_classifier", "few_per_class", "noise_accuracy", "noise_drops", "cpu_latency",
+           "VERDICTS", "Z", "ClipData", "Comparison", "SeedRuns", "build_classifier", "load_clip_data",
+           "epochs_for", "few_per_class", "noise_accuracy", "noise_drops", "cpu_latency",
            "pairwise", "scaling", "compare", "over_seeds", "verdicts", "verdict_markdown"]
 
 MODELS = ("cnn", "ast", "wav2vec2")
@@ -163,44 +162,9 @@ def load_clip_data(n_per_class: int = 150, seed: int = 0, sample_rate: int = 160
 # Training and scoring
 
 
-@dataclass
-class Trained:
-    """A trained model and what it cost."""
-
-    name: str
-    model: nn.Module
-    per_class: int
-    train_examples: int
-    epochs: int
-    train_seconds: float
-    test_accuracy: float
-
-
 def epochs_for(steps: int, n_examples: int, batch_size: int) -> int:
     """Epochs that give about `steps` optimizer steps: the same training budget whatever the data size."""
     return max(1, math.ceil(steps / math.ceil(n_examples / batch_size)))
-
-
-def train_classifier(name: str, data: ClipData, *, per_class: int | None = None, steps: int = 120,
-                     batch_size: int = 32, seed: int = 0, device=None) -> Trained:
-    """Train a fresh `name` on `per_class` clips of each class (None: the whole train split) for ~`steps` steps.
-
-    Every model gets the same budget of optimizer steps and is scored as it
-    ends (no validation during training: with 5 clips per class, validating
-    every epoch would cost more than training, and picking the best epoch on
-    the validation set would favour the models that happen to swing most).
-    Each model uses its own notebook's optimizer settings (`OPTIMIZER_SETTINGS`).
-    """
-    train = data.train if per_class is None else per_class_subset(data.train, per_class)
-    n = train[0].shape[0]
-    epochs = epochs_for(steps, n, batch_size)
-    model = build_classifier(name, data.labels, sample_rate=data.sample_rate, num_samples=train[0].shape[1], seed=seed)
-    start = time.perf_counter()
-    fit(model, train, None, epochs=epochs, **OPTIMIZER_SETTINGS[name], batch_size=batch_size, seed=seed,
-        device=device, progress=False)
-    seconds = time.perf_counter() - start
-    accuracy = evaluate(model, data.test, device=device)["accuracy"]
-    return Trained(name, model, per_class or n // len(data.labels), n, epochs, seconds, accuracy)
 
 
 def few_per_class(part: tuple, k: int, seed: int = 0, class_names: list[str] | None = None) -> tuple:
