@@ -3,59 +3,38 @@ and never fails a notebook whose exercise is not attempted yet."""
 
 from __future__ import annotations
 
+import importlib.util
+from pathlib import Path
+
 import pytest
 import torch
 
 from course_utils.exercises import EXERCISES, check
 
-# Hand-written correct solutions (not the course's functions): what a learner would write.
+ANSWERS = Path(__file__).parent / "answers"
 
 
-def frame_count(num_samples, n_fft, hop_length, center):
-    if center:
-        num_samples += 2 * (n_fft // 2)
-    return 1 + (num_samples - n_fft) // hop_length
+def _load_answers() -> tuple[dict, dict]:
+    """SOLUTIONS and WRONG of every tests/answers/nnNN.py, merged (loaded by path: tests/ is not a package)."""
+    solutions, wrong = {}, {}
+    for path in sorted(ANSWERS.glob("nn*.py")):
+        spec = importlib.util.spec_from_file_location(f"answers_{path.stem}", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        assert not set(module.SOLUTIONS) & set(solutions), f"{path.name} answers an exercise twice"
+        solutions.update(module.SOLUTIONS)
+        wrong.update(module.WRONG)
+    return solutions, wrong
 
 
-def patch_grid(num_frames, num_mel_bins):
-    return (num_mel_bins - 16) // 10 + 1, (num_frames - 16) // 10 + 1
-
-
-def masked_mean(hidden, mask):
-    m = mask[..., None].to(hidden.dtype)                      # (B, T, 1)
-    return (hidden * m).sum(1) / m.sum(1)                     # (B, D)
-
-
-def wav2vec2_frames(num_samples):
-    for kernel, stride in zip((10, 3, 3, 3, 3, 2, 2), (5, 2, 2, 2, 2, 2, 2)):
-        num_samples = (num_samples - kernel) // stride + 1
-    return num_samples
-
-
-def median_filter(probs, kernel_size):
-    half = kernel_size // 2
-    padded = torch.cat([probs[:1].expand(half, -1), probs, probs[-1:].expand(half, -1)])  # (T + 2 half, C)
-    return torch.stack([padded[t:t + kernel_size].median(0).values for t in range(probs.shape[0])])
-
-
-SOLUTIONS = {"02.frame_count": frame_count, "04.patch_grid": patch_grid, "05.masked_mean": masked_mean,
-             "05.wav2vec2_frames": wav2vec2_frames, "06.median_filter": median_filter}
-
-# Trivially wrong answers every check must refuse: zeros, the input unchanged, the wrong axis, a constant.
-WRONG = {
-    "02.frame_count": [lambda n, f, h, c: 0, lambda n, f, h, c: n // h, lambda n, f, h, c: 1 + (n - f) // h],
-    "04.patch_grid": [lambda t, f: (0, 0), lambda t, f: (f // 16, t // 16), lambda t, f: ((t - 16) // 10 + 1,
-                                                                                        (f - 16) // 10 + 1)],
-    "05.masked_mean": [lambda h, m: torch.zeros(h.shape[0], h.shape[2]), lambda h, m: h.mean(1),
-                       lambda h, m: h.mean(2), lambda h, m: (h * m[..., None]).sum(1) / h.shape[1], lambda h, m: h],
-    "05.wav2vec2_frames": [lambda n: 0, lambda n: n // 320, lambda n: n],
-    "06.median_filter": [lambda p, k: p, lambda p, k: torch.zeros_like(p), lambda p, k: p.median(0).values,
-                         lambda p, k: p.T],
-}
+SOLUTIONS, WRONG = _load_answers()
+median_filter = SOLUTIONS["06.median_filter"]
 
 
 def test_every_exercise_has_a_solution_and_wrong_answers_here():
     assert set(SOLUTIONS) == set(EXERCISES) == set(WRONG)
+    for name in EXERCISES:  # each notebook's exercises and answers sit in the files named for it
+        assert (ANSWERS / f"nn{name[:2]}.py").exists(), name
 
 
 @pytest.mark.parametrize("name", sorted(EXERCISES))

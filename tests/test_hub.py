@@ -9,7 +9,7 @@ import pytest
 import soundfile as sf
 from datasets import ClassLabel, Dataset, Features, Value
 
-from course_utils.data.hub import HubUnavailableError, load_esc50, load_speech_commands
+from course_utils.data.hub import HubUnavailableError, balanced_rows, load_esc50, load_speech_commands
 
 
 def wav_bytes(freq, sr, seconds=0.2, channels=1):
@@ -82,6 +82,19 @@ def test_speech_commands_from_parquet(tmp_path):
     assert row["label"] == 2 and row["audio"]["array"].shape == (16000,) and row["speaker_id"] == "spk2"
     small = load_speech_commands(source=tmp_path / "v0.02", max_per_split=1)
     assert [len(small[s]) for s in small] == [1, 1, 1]
+
+
+def test_a_small_speech_commands_draw_covers_every_word():
+    """The hub's shards are stored word by word: the first N rows would be one word, a balanced draw is all."""
+    labels = np.repeat(np.arange(4), [10, 10, 10, 3])  # word 3 has only 3 rows
+    rows = balanced_rows(labels, 12, seed=0)
+    assert rows.tolist() == sorted(set(rows.tolist())) and len(rows) == 12
+    assert np.bincount(labels[rows], minlength=4).tolist() == [3, 3, 3, 3]
+    short = np.bincount(labels[balanced_rows(labels, 24, seed=0)], minlength=4).tolist()
+    assert short[3] == 3 and sorted(short[:3]) == [7, 7, 7]  # a class runs short only when it has no rows left
+    assert balanced_rows(labels, 12, seed=0).tolist() == rows.tolist()  # a seed repeats its draw
+    assert balanced_rows(labels, 12, seed=1).tolist() != rows.tolist()
+    assert balanced_rows(labels, 100).tolist() == list(range(33))  # asking for more than there is: all of it
 
 
 def test_offline_error_points_to_the_embedded_set(tmp_path, monkeypatch):

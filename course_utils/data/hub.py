@@ -38,7 +38,7 @@ from .tables import build_dataset
 
 __all__ = ["ESC50_REPO", "ESC50_PATTERN", "SPEECH_COMMANDS_REPO", "SPEECH_COMMANDS_REVISION",
            "SPEECH_COMMANDS_CONFIG", "HubUnavailableError", "download_parquet", "decode_audio_column", "load_esc50",
-           "load_speech_commands"]
+           "load_speech_commands", "balanced_rows"]
 
 ESC50_REPO = "ashraq/esc50"
 ESC50_PATTERN = "data/*.parquet"
@@ -149,14 +149,34 @@ def load_esc50(sample_rate: int = 16000, validation_fold: int = 4, test_fold: in
 # Speech Commands v2
 
 
+def balanced_rows(labels: np.ndarray, n: int, seed: int = 0) -> np.ndarray:
+    """Indices of `n` rows spread as evenly as possible over the classes in `labels`, sorted.
+
+    Round robin: every class gives its i-th (randomly drawn) row before any
+    class gives its (i+1)-th, so a class runs short only when it has no rows
+    left. The first `n` rows of a file would be a few words, not all of them:
+    the hub's parquet shards are stored word by word.
+    """
+    rng = np.random.default_rng(seed)
+    per_class = [rng.permutation(np.flatnonzero(labels == c)) for c in np.unique(labels)]
+    picks = []
+    for i in range(max((len(rows) for rows in per_class), default=0)):
+        round_ = [rows[i] for rows in per_class if i < len(rows)]
+        picks += rng.permutation(round_).tolist()  # which classes fill a partial last round: drawn, not the first
+        if len(picks) >= n:
+            break
+    return np.sort(np.asarray(picks[:n], dtype=np.int64))
+
+
 def load_speech_commands(sample_rate: int = 16000, max_per_split: int | None = None, source=None,
-                         cache_dir=None) -> DatasetDict:
+                         cache_dir=None, seed: int = 0) -> DatasetDict:
     """Speech Commands v0.02 (one-second spoken words, 35 words + _silence_), its own splits.
 
-    The full set is large (~2.4 GB of parquet); `max_per_split` keeps the
-    first N clips of each split, for a quick look. With `source=`, give a
-    folder holding `train/`, `validation/`, `test/` subfolders of parquet files
-    (the hub's layout under v0.02/).
+    The full set is large (~2.4 GB of parquet); `max_per_split` keeps N clips
+    of each split for a quick run on a laptop, spread evenly over the words
+    (`balanced_rows`, drawn with `seed`). With `source=`, give a folder holding
+    `train/`, `validation/`, `test/` subfolders of parquet files (the hub's
+    layout under v0.02/).
     """
     sample_rate = check_sample_rate(sample_rate)
     if max_per_split is not None and (not isinstance(max_per_split, int) or max_per_split <= 0):
@@ -176,7 +196,7 @@ def load_speech_commands(sample_rate: int = 16000, max_per_split: int | None = N
         if not isinstance(names, ClassLabel):
             raise ValueError(f"the label column of {split_files[0]} carries no class names")
         if max_per_split is not None:
-            table = table.slice(0, max_per_split)
+            table = table.take(pa.array(balanced_rows(table.column("label").to_numpy(), max_per_split, seed)))
         features = {"label": ClassLabel(names=names.names), "is_unknown": Value("bool"),
                     "speaker_id": Value("string"), "file": Value("string")}
         columns = {k: table.column(k).to_pylist() for k in features}

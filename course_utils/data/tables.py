@@ -114,24 +114,31 @@ def clip_tensors(split: Dataset, num_samples: int | None = None, *,
             torch.from_numpy(targets.astype(np.int64)))
 
 
-def per_class_subset(part: tuple, k: int, class_names: list[str] | None = None) -> tuple:
-    """The first `k` examples of every class (in the split's order): a stratified, nested subset.
+def per_class_subset(part: tuple, k: int, class_names: list[str] | None = None, *, seed: int | None = None) -> tuple:
+    """`k` examples of every class: a stratified, nested subset (rows kept in the split's order).
 
     `part` ends with the targets (class indices), e.g. `(waveforms, lengths, targets)`.
-    Nested: the clips used for k=5 are among those for k=20, so a learning curve
-    measures more data, not different data. Raises ValueError when a class has
-    fewer than `k` (named by `class_names[target]` when given).
+    `seed=None` keeps the first `k` of each class; an int draws them at random
+    (one permutation per class), which a set stored in order needs: a real set
+    that keeps one instrument's notes together would give "one instrument per
+    class" as its first `k`. Nested: for one seed, the clips used for k=5 are
+    among those for k=20, so a learning curve measures more data, not different
+    data. Raises ValueError when a class has fewer than `k` (named by
+    `class_names[target]` when given).
     """
     if isinstance(k, bool) or not isinstance(k, int) or k < 1:
         raise ValueError(f"k (examples per class) must be a positive int, got {k!r}")
     targets = part[-1]
+    generator = None if seed is None else torch.Generator().manual_seed(seed)
     keep = []
     for c in targets.unique().tolist():
         idx = (targets == c).nonzero().flatten()
+        if generator is not None:
+            idx = idx[torch.randperm(idx.numel(), generator=generator)]  # one permutation per class and seed
         if idx.numel() < k:
             name = repr(class_names[c]) if class_names is not None else c
             raise ValueError(f"class {name} has only {idx.numel()} examples, fewer than k={k}; "
-                             f"generate more (n_per_class) or lower k")
+                             f"lower k (or generate more: n_per_class)")
         keep.append(idx[:k])
     keep = torch.cat(keep).sort().values
     return tuple(t[keep] for t in part)

@@ -18,6 +18,10 @@ course's own implementation (the one the notebook just built), case by case:
 
 `check` returns a `Result` (truthy when right), so a solution notebook asserts
 `check(...).passed`. `EXERCISES` lists every exercise by id ("NN.name").
+
+This module is the machinery; each notebook's exercises live in their own
+module of this package (`spectrograms` for 02, `ast_patching` for 04, ...),
+each an `EXERCISES` dict that `course_utils.exercises` merges.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from typing import Any, Callable
 
 import torch
 
-__all__ = ["EXERCISES", "Exercise", "Result", "check"]
+__all__ = ["Exercise", "Result", "check", "same"]
 
 
 @dataclass
@@ -80,7 +84,7 @@ def _describe(value) -> str:
     return repr(value)
 
 
-def _same(got, expected, case, atol: float = 1e-5) -> str | None:
+def same(got, expected, case, atol: float = 1e-5) -> str | None:
     """None when `got` equals `expected` (numbers, tuples or tensors), else how it differs."""
     if torch.is_tensor(expected):
         if not torch.is_tensor(got):
@@ -94,7 +98,7 @@ def _same(got, expected, case, atol: float = 1e-5) -> str | None:
     if isinstance(expected, tuple):
         if not isinstance(got, (tuple, list)) or len(got) != len(expected):
             return f"it returned {got!r}; the answer is a tuple of {len(expected)} numbers"
-        return None if all(_same(g, e, case) is None for g, e in zip(got, expected)) else "at least one number is off"
+        return None if all(same(g, e, case) is None for g, e in zip(got, expected)) else "at least one number is off"
     if isinstance(expected, (int, float)) and not isinstance(expected, bool):
         if isinstance(got, torch.Tensor) and got.numel() == 1:
             got = got.item()
@@ -125,6 +129,8 @@ def _not_attempted(answer, case) -> bool:
 
 def check(exercise: str, answer) -> Result:
     """Check `answer` (usually a function) for the exercise `exercise` ("NN.name"); print and return the result."""
+    from course_utils.exercises import EXERCISES  # every notebook's, merged
+
     if exercise not in EXERCISES:
         raise KeyError(f"unknown exercise {exercise!r}; the exercises are {sorted(EXERCISES)}")
     spec = EXERCISES[exercise]
@@ -140,7 +146,7 @@ def _judge(name: str, spec: Exercise, answer, cases: list[tuple]) -> Result:
                       "this cell again", spec.hint)
     if not callable(answer):
         return Result(name, "wrong", f"the answer should be a function, got a {type(answer).__name__}", spec.hint)
-    compare = spec.compare or _same
+    compare = spec.compare or same
     outputs = []
     for i, case in enumerate(cases):
         try:
@@ -158,120 +164,3 @@ def _judge(name: str, spec: Exercise, answer, cases: list[tuple]) -> Result:
     right = sum(problem is None for problem in problems)
     return Result(name, "wrong", f"{right} of {len(cases)} cases agree; on case {i + 1} "
                   f"({spec.describe(cases[i])}) {problems[i]}", spec.hint)
-
-
-# ----------------------------------------------------------------------------
-# The exercises, notebook by notebook. Each reference is the course's own function.
-
-
-def _frame_cases() -> list[tuple]:
-    return [(16000, 400, 160, True), (16000, 400, 160, False), (8000, 512, 128, True), (1000, 400, 100, False),
-            (401, 400, 160, False)]
-
-
-def _frame_reference(num_samples: int, n_fft: int, hop_length: int, center: bool) -> int:
-    from course_utils.features import frame_signal
-
-    return int(frame_signal(torch.zeros(num_samples), n_fft, hop_length, center=center).shape[0])
-
-
-def _patch_cases() -> list[tuple]:
-    return [(1024, 128), (98, 128), (498, 128), (98, 64), (300, 128)]
-
-
-def _patch_reference(num_frames: int, num_mel_bins: int) -> tuple[int, int]:
-    from transformers import ASTConfig
-
-    from course_utils.models.ast import patch_grid
-
-    return patch_grid(ASTConfig(max_length=num_frames, num_mel_bins=num_mel_bins))
-
-
-def _pool_cases() -> list[tuple]:
-    g = torch.Generator().manual_seed(0)
-    hidden = torch.randn(3, 7, 4, generator=g)
-    mask = torch.tensor([[1, 1, 1, 1, 1, 1, 1], [1, 1, 1, 1, 0, 0, 0], [1, 1, 0, 0, 0, 0, 0]])
-    return [(hidden, mask), (hidden[:1], mask[:1]), (torch.randn(2, 5, 3, generator=g), torch.tensor([[1, 1, 1, 0, 0],
-                                                                                                       [1, 0, 0, 0, 0]]))]
-
-
-def _pool_reference(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    from course_utils.models.heads import masked_mean_pool
-
-    return masked_mean_pool(hidden, mask)
-
-
-def _median_cases() -> list[tuple]:
-    g = torch.Generator().manual_seed(1)
-    probs = torch.rand(20, 2, generator=g)
-    spike = torch.zeros(12, 1)
-    spike[5] = 1.0
-    return [(probs, 3), (probs, 5), (spike, 3), (probs, 1)]
-
-
-def _median_reference(probs: torch.Tensor, kernel_size: int) -> torch.Tensor:
-    from course_utils.postprocess import median_filter
-
-    return median_filter(probs, kernel_size)
-
-
-def _wav2vec2_frame_cases() -> list[tuple]:
-    return [(16000,), (400,), (48000,), (12345,), (1000,)]
-
-
-def _wav2vec2_frame_reference(num_samples: int) -> int:
-    from transformers import Wav2Vec2Config
-
-    from course_utils.models.wav2vec2 import num_frames
-
-    config = Wav2Vec2Config()  # wav2vec2-base's encoder: kernels (10, 3, 3, 3, 3, 2, 2), strides (5, 2, 2, 2, 2, 2, 2)
-    return int(num_frames(config, num_samples))
-
-
-EXERCISES: dict[str, Exercise] = {
-    "02.frame_count": Exercise(
-        title="how many frames does the STFT cut from a clip?",
-        reference=_frame_reference, cases=_frame_cases,
-        hint="without centring, a frame must fit inside the clip: count the hops after the first frame; "
-             "centring pads n_fft // 2 samples on each side first",
-        mistakes=[("no first frame", lambda n, f, h, c: (n + (f if c else 0) - f) // h,
-                   "off by one: you counted the hops but not the first frame"),
-                  ("ignores centring", lambda n, f, h, c: 1 + (n - f) // h,
-                   "right without centring, but `center=True` pads the clip first: the cases with center=True differ")]),
-    "04.patch_grid": Exercise(
-        title="the patch grid (frequency patches, time patches) of an AST input",
-        reference=_patch_reference, cases=_patch_cases,
-        hint="a 16-wide window moved by a stride of 10 over n positions fits (n - 16) // 10 + 1 times; "
-             "do it once along frequency (mel bins) and once along time (frames)",
-        mistakes=[("no overlap", lambda t, f: (f // 16, t // 16),
-                   "you cut non-overlapping 16x16 tiles; AST's patches overlap: they move by a stride of 10"),
-                  ("swapped", lambda t, f: ((t - 16) // 10 + 1, (f - 16) // 10 + 1),
-                   "the two numbers are swapped: the grid is (frequency patches, time patches)")]),
-    "05.masked_mean": Exercise(
-        title="mean-pool hidden states (B, T, D) over the real frames only",
-        reference=_pool_reference, cases=_pool_cases,
-        hint="multiply by the mask (B, T, 1) before summing over time, and divide by the number of real frames",
-        mistakes=[("ignores the mask", lambda h, m: h.mean(1),
-                   "you averaged the padding too: padded frames must not count (use the mask)"),
-                  ("wrong axis", lambda h, m: (h * m[..., None]).sum(2) / m.sum(1, keepdim=True),
-                   "you summed over the feature axis; pooling is over time, axis 1"),
-                  ("divides by T", lambda h, m: (h * m[..., None]).sum(1) / h.shape[1],
-                   "you divided by all T frames; divide by each clip's number of real frames")]),
-    "05.wav2vec2_frames": Exercise(
-        title="how many encoder frames wav2vec2-base makes from a clip",
-        reference=_wav2vec2_frame_reference, cases=_wav2vec2_frame_cases,
-        hint="apply the convolution formula L -> (L - kernel) // stride + 1 once per layer, kernels "
-             "(10, 3, 3, 3, 3, 2, 2) and strides (5, 2, 2, 2, 2, 2, 2)",
-        mistakes=[("divides by the stride", lambda n: n // 320,
-                   "n // 320 is the frame rate, but each convolution also loses (kernel - 1) samples at the edge")]),
-    "06.median_filter": Exercise(
-        title="a median filter along time, per class",
-        reference=_median_reference, cases=_median_cases,
-        hint="for each frame, the median of the kernel_size frames centred on it; at the edges, repeat the "
-             "first and last frame (replicate padding) so the output keeps its length",
-        mistakes=[("unchanged", lambda p, k: p, "the output is the input unchanged"),
-                  ("mean", lambda p, k: torch.nn.functional.avg_pool1d(
-                      torch.nn.functional.pad(p.T[None], (k // 2, k // 2), mode="replicate"), k, 1)[0].T,
-                   "that is a moving average: a single spike survives it, smeared; the median removes it")]),
-}
-
