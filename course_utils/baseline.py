@@ -31,7 +31,7 @@ from course_utils.data import ORDER_PAIRS, PITCH_PAIRS, clip_tensors
 from course_utils.features import log_mel_spectrogram
 from course_utils.models.heads import lengths_to_mask, masked_mean_pool, train_linear_probe
 
-__all__ = ["time_averaged_log_mel", "baseline_accuracy", "average_spectrum_baseline"]
+__all__ = ["time_averaged_log_mel", "baseline_logits", "baseline_accuracy", "average_spectrum_baseline"]
 
 HOP_SECONDS = 0.010     # a frame every 10 ms (160 samples at 16 kHz)
 WINDOW_SECONDS = 0.025  # each 25 ms long (400 samples at 16 kHz)
@@ -60,13 +60,12 @@ def time_averaged_log_mel(waveforms: torch.Tensor, lengths: torch.Tensor, sample
     return masked_mean_pool(logmel.transpose(1, 2), mask)                          # (N, n_mels)
 
 
-def baseline_accuracy(train: tuple, test: tuple, sample_rate: int, num_classes: int | None = None) -> float:
-    """Test accuracy of the baseline fitted on `train`: each a `clip_tensors` triple `(waveforms, lengths, targets)`.
+def baseline_logits(train: tuple, test: tuple, sample_rate: int, num_classes: int | None = None) -> torch.Tensor:
+    """Fit the baseline on `train`, return its logits `(N_test, classes)` on `test`.
 
-    The number every comparison in the course puts beside its models: what a
-    linear classifier on the average spectrum gets on the same split. The fit
-    is convex and solved to convergence (`train_linear_probe`), so it has no
-    seed: the same data give the same number.
+    `train` and `test` are `clip_tensors` triples `(waveforms, lengths, targets)`.
+    The fit is convex and solved to convergence (`train_linear_probe`), so it
+    has no seed: the same data give the same logits.
     """
     for name, part in (("train", train), ("test", test)):
         if not isinstance(part, (tuple, list)) or len(part) != 3:
@@ -76,7 +75,16 @@ def baseline_accuracy(train: tuple, test: tuple, sample_rate: int, num_classes: 
     probe = train_linear_probe(time_averaged_log_mel(train[0], train[1], sample_rate), train[2],
                                num_classes=num_classes)
     with torch.no_grad():
-        predicted = probe(time_averaged_log_mel(test[0], test[1], sample_rate)).argmax(1)   # (N,)
+        return probe(time_averaged_log_mel(test[0], test[1], sample_rate))        # (N, classes)
+
+
+def baseline_accuracy(train: tuple, test: tuple, sample_rate: int, num_classes: int | None = None) -> float:
+    """Test accuracy of the baseline fitted on `train` (see `baseline_logits`).
+
+    The number every comparison in the course puts beside its models: what a
+    linear classifier on the average spectrum gets on the same split.
+    """
+    predicted = baseline_logits(train, test, sample_rate, num_classes).argmax(1)   # (N,)
     return float((predicted == test[2]).double().mean())
 
 
@@ -93,15 +101,9 @@ def average_spectrum_baseline(dataset: DatasetDict, train_split: str = "train", 
             raise ValueError(f"dataset has no {split!r} split (splits: {list(dataset)})")
     labels = dataset[train_split].features["label"].names
     sample_rate = int(dataset[train_split][0]["audio"]["sampling_rate"])
-    features = {}
-    for split in (train_split, test_split):
-        waveforms, lengths, targets = clip_tensors(dataset[split])                # (N, S), (N,), (N,)
-        features[split] = (time_averaged_log_mel(waveforms, lengths, sample_rate), targets)
-    probe = train_linear_probe(*features[train_split], num_classes=len(labels))
-    x_test, y_test = features[test_split]
-    with torch.no_grad():
-        logits = probe(x_test)                                                     # (N, classes)
-    predicted = logits.argmax(1)
+    train, test = clip_tensors(dataset[train_split]), clip_tensors(dataset[test_split])  # (N, S), (N,), (N,)
+    logits = baseline_logits(train, test, sample_rate, num_classes=len(labels))    # (N, classes)
+    predicted, y_test = logits.argmax(1), test[2]
     result = {"accuracy": float((predicted == y_test).double().mean()), "pairs": {}, "per_class": {}}
     for c, name in enumerate(labels):
         result["per_class"][name] = float((predicted[y_test == c] == c).double().mean())
