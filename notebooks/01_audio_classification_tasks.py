@@ -314,6 +314,48 @@ assert all(abs(a["onset"] - b["onset"]) <= hop and abs(a["offset"] - b["offset"]
            and a["label"] == b["label"] for a, b in zip(scene["events"], recovered))
 
 # %% [markdown]
+# ### Your turn: which frames does one event switch on?
+#
+# The rule, exactly: frame `i` covers `[i * hop, (i + 1) * hop)`, its centre is `(i + 0.5) * hop`, and it
+# is on for an event when `onset <= (i + 0.5) * hop < offset`. So one event switches on a run of frames,
+# `range(first, stop)`. Write `frame_span(onset, offset, hop_seconds)` returning `(first, stop)`: the first
+# frame on, and the first frame off again after it.
+#
+# Predict before you write: with a 20 ms hop, which frames does a knock from 115 ms to 200 ms switch
+# on? Is a frame in when the onset falls exactly on its centre, and when the offset does? The check
+# tries edges on frame boundaries, inside frames and exactly on centres.
+
+# %%
+from course_utils.exercises import check
+
+
+def frame_span(onset: float, offset: float, hop_seconds: float) -> tuple[int, int]:
+    """(first frame on, first frame off again) for the event [onset, offset), times in seconds."""
+    ...  # your answer here
+
+
+check("01.frame_span", frame_span)
+
+# %% [markdown]
+# ### Your turn: events → frame labels
+#
+# Now the whole grid, as `events_to_frame_labels` made it above. Write
+# `events_to_frames(events, num_frames, hop_seconds, classes)`: a float tensor `(num_frames, len(classes))`
+# holding 1 where a class is on and 0 elsewhere. The events are `{"onset", "offset", "label"}` dicts like
+# the scene's; a label's column is its position in `classes`. Overlapping events switch on several
+# columns of the same frame (multi-hot), and the part of an event past the last frame is cut off. Your
+# `frame_span` does the rounding. The check recognises a transposed grid, the "any frame the event
+# touches" rule and a one-class-per-frame grid.
+
+# %%
+def events_to_frames(events: list[dict], num_frames: int, hop_seconds: float, classes: list[str]) -> torch.Tensor:
+    """Timed events -> a multi-hot grid (num_frames, len(classes)), by the centre rule."""
+    ...  # your answer here
+
+
+check("01.events_to_frames", events_to_frames)
+
+# %% [markdown]
 # ## On disk: the audiofolder layout
 #
 # The same data can live as WAV files with a metadata table, the layout

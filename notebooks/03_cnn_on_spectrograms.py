@@ -154,6 +154,27 @@ with torch.no_grad():
 print(f"{count_parameters(cnn):,} parameters")
 
 # %% [markdown]
+# ### Your turn: the feature map's shape
+#
+# The printout above follows the 1-s pictures through the three blocks. Predict before you write: a
+# 2-s clip gives 101 frames of 32 mel bands; what shape leaves the third block? Then write
+# `feature_map_shape(n_mels, frames, channels)`: the shape `(channels, mel rows, frames)` of the feature
+# map after the conv blocks (no batch axis), for a picture of `n_mels` × `frames` and one block per entry
+# of `channels` (the blocks' widths, e.g. `(16, 32, 64)`). `conv_block` in `course_utils/models/cnn.py`
+# says what one block does to each axis. The check tries odd frame counts too.
+
+# %%
+from course_utils.exercises import check
+
+
+def feature_map_shape(n_mels: int, frames: int, channels: tuple[int, ...]) -> tuple[int, int, int]:
+    """(channels, mel rows, frames) after one conv block per entry of `channels`."""
+    ...  # your answer here
+
+
+check("03.feature_map_shape", feature_map_shape)
+
+# %% [markdown]
 # ## Training
 #
 # `fit` is a plain PyTorch loop (`course_utils/train.py`): shuffle with a seeded generator, forward,
@@ -473,6 +494,25 @@ drop_time = at["pool over time"][0]["all"] - (at["pool over time"][8]["all"] + a
 print(f"accuracy lost to an 8-band shift: global pooling {drop_global:.2f}, pool over time {drop_time:.2f}")
 assert acc_time >= 0.9, acc_time
 assert drop_time > drop_global, (drop_time, drop_global)  # keeping frequency position makes the model position-aware
+
+# %% [markdown]
+# ### Your turn: from the feature map to logits
+#
+# The last step of `SpectrogramCNN`, by you. Write `pool_and_classify(feature_map, head, pooling)`: the
+# conv blocks' output `(B, C, F, T)` and the model's `head` (an `nn.Linear`) in, the logits
+# `(B, num_classes)` out. With `pooling="global"`, average over frequency and time, as in the
+# block-by-block printout near the top; with `pooling="time"`, average over time only and hand the head
+# every frequency row, C × F numbers per clip (the time-pooled CNN's head above takes that many). The
+# check compares with the course CNN's own `pool` followed by the same head, so
+# the order in which you lay out those C × F numbers matters: it is the order the head's weights expect.
+
+# %%
+def pool_and_classify(feature_map: torch.Tensor, head: torch.nn.Linear, pooling: str) -> torch.Tensor:
+    """(B, C, F, T) -> pooled -> head -> (B, num_classes); pooling is "global" or "time"."""
+    ...  # your answer here
+
+
+check("03.pool_and_classify", pool_and_classify)
 
 # %% [markdown]
 # ## Real sound: instruments never heard in training

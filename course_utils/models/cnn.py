@@ -114,11 +114,13 @@ class SpectrogramCNN(Classifier):
                              f"{self.num_samples} samples)")
         x = self.input_norm(spec[:, None])  # (B, 1, n_mels, frames): a one-channel image
         x = self.blocks(x)  # (B, C, n_mels / 2^k, frames / 2^k)
+        return self.head(self.dropout(self.pool(x)))  # (B, num_classes)
+
+    def pool(self, feature_map: torch.Tensor) -> torch.Tensor:
+        """The last feature map `(B, C, rows, frames)` -> one vector per clip for the head."""
         if self.config["pooling"] == "global":
-            x = x.mean(dim=(2, 3))  # (B, C): *where* a pattern was, in time or frequency, is gone
-        else:
-            x = x.mean(dim=3).flatten(1)  # (B, C * rows): time forgotten, frequency row kept
-        return self.head(self.dropout(x))  # (B, num_classes)
+            return feature_map.mean(dim=(2, 3))  # (B, C): *where* a pattern was, in time or frequency, is gone
+        return feature_map.mean(dim=3).flatten(1)  # (B, C * rows): time forgotten, frequency row kept
 
     def get_config(self) -> dict:
         """The constructor's arguments, JSON-able: what `save_classifier` writes."""
