@@ -155,10 +155,31 @@ plt.show()
 plt.close(fig)
 
 # %% [markdown]
+# ### Your turn: shift a log-mel with silence fill
+#
+# Write `shift_with_silence(spec, shift)`: move a log-mel `(n_mels, frames)` in dB up by `shift` mel bins
+# (negative: down), as `A.vertical_roll(spec, shift, mode="silence")` does. Row `i` goes to row `i + shift`; what
+# falls off one edge is dropped, and the rows left empty at the other edge get the clip's floor, its quietest
+# value over the whole picture. Predict first: after a shift of -8, which rows hold the floor, the top 8 or the
+# bottom 8? The check tries shifts up, down and zero, and names the usual mistakes (wrapping round, zero fill,
+# the wrong axis, the wrong direction).
+
+# %%
+from course_utils.exercises import check
+
+
+def shift_with_silence(spec: torch.Tensor, shift: int) -> torch.Tensor:
+    ...  # your answer here
+
+
+check("07.silence_shift", shift_with_silence)
+
+# %% [markdown]
 # Listen: a `chirp_up` clip, then the same clip reversed in time. To an image model "horizontal flip" is
 # harmless; to your ears the second one is a `chirp_down`, a different class. Then one real note, and the same
-# note moved by 4 semitones, and with white noise at 20 dB and at 5 dB signal-to-noise ratio (SNR):
-# which of these changes would you say keeps the instrument?
+# note moved by 4 semitones, band-limited as in the figure above (resampled to 4 kHz and back, so nothing above
+# 2 kHz is left), and with white noise at 20 dB and at 5 dB signal-to-noise ratio (SNR): which of these changes
+# would you say keeps the instrument?
 
 # %%
 from IPython.display import Audio, display
@@ -167,9 +188,11 @@ chirp = train_x[train_y == CLIP_CLASSES.index("chirp_up")][0]
 display(Audio(chirp.numpy(), rate=SR), Audio(A.time_reverse(chirp).numpy(), rate=SR))
 note = real.train[0][0]
 g = torch.Generator().manual_seed(0)
-print(f"a {real.labels[real.train[2][0]]} note: as played, +4 semitones, white noise at 20 dB, at 5 dB")
+print(f"a {real.labels[real.train[2][0]]} note: as played, +4 semitones, band-limited (4 kHz), "
+      f"white noise at 20 dB, at 5 dB")
 display(Audio(note.numpy(), rate=real.sample_rate),
         Audio(A.pitch_shift(note, real.sample_rate, 4.0).numpy(), rate=real.sample_rate),
+        Audio(A.band_limit(note, real.sample_rate, 4000).numpy(), rate=real.sample_rate),
         Audio(A.add_noise(note, 20.0, generator=g).numpy(), rate=real.sample_rate),
         Audio(A.add_noise(note, 5.0, generator=g).numpy(), rate=real.sample_rate))
 
@@ -446,6 +469,23 @@ noise_20 = A.add_noise(x_real, 20.0, generator=g) - x_real  # the noise alone, a
 achieved = 10 * torch.log10(x_real.pow(2).mean(-1) / noise_20.pow(2).mean(-1))
 print(f"asked for 20 dB, achieved {achieved.min():.2f} to {achieved.max():.2f} dB over {len(achieved)} notes")
 assert (achieved - 20).abs().max() < 0.1
+
+# %% [markdown]
+# ### Your turn: mix a noise recording in at a given SNR
+#
+# `add_noise` makes its own noise. Often you have a noise of your own, a recording of rain or of a room, at
+# whatever level it was recorded. Write `mix_at_snr(signal, noise, snr_db)`: waveforms `(batch, samples)` and a
+# noise of the same shape in, `signal + noise` out, with each example's noise scaled so that its SNR over the whole
+# clip is `snr_db`, the definition `add_noise` uses (powers are mean squares over the samples). Predict first: to
+# go from 20 dB to 10 dB, by what factor does the noise's amplitude grow? The check gives noise at other levels
+# than one, and examples of very different loudness.
+
+# %%
+def mix_at_snr(signal: torch.Tensor, noise: torch.Tensor, snr_db: float) -> torch.Tensor:
+    ...  # your answer here
+
+
+check("07.mix_at_snr", mix_at_snr)
 
 # %% [markdown]
 # **2. Is the SNR measured over silence?** `add_noise` takes the signal's power over the whole clip, silence

@@ -148,6 +148,25 @@ assert runs.z_vs_baseline("cnn") > 2  # ... and learns more than the average spe
 # already says. Which model is ahead of which is a question for every pair; the verdicts below answer
 # it and name only the gaps that clear the spread.
 #
+# ### Your turn: the z of a gap between two models
+#
+# Write `z_gap(a, b)`: two lists of test accuracies, one per seed (the lists may differ in length), in; the gap
+# between their means, in units of their combined spread, out:
+# `z = (mean(a) - mean(b)) / sqrt(std(a)² + std(b)²)`, with the sample standard deviation over the seeds. The
+# course's rule calls a difference when |z| > 2. Predict first, from the table above: does the gap between the CNN
+# and the AST clear the spread? Then try your function on `runs.accuracies("cnn")` and `runs.accuracies("ast")`.
+
+# %%
+from course_utils.exercises import check
+
+
+def z_gap(a: list[float], b: list[float]) -> float:
+    ...  # your answer here
+
+
+check("08.z_gap", z_gap)
+
+# %% [markdown]
 # ## Step 2 · Robustness to noise, as a drop from each model's own accuracy
 #
 # The protocol is notebook 07's: **pink noise** (power falling with frequency, like rain or traffic
@@ -188,6 +207,22 @@ assert seeds.z_against(robustness.drops("cnn", min(SNRS)), 0.0) > 2  # 0 dB cost
 # lose, and a model close to chance shows a small drop that is not robustness. The verdicts below
 # rank only the models that beat chance beyond their spread.
 #
+# ### Your turn: which models learned the task?
+#
+# Write `learned(accuracies, num_classes)`: one model's test accuracies over seeds and the number of classes in;
+# True when the model beats chance (`1 / num_classes`) by more than 2 of its own standard deviations over the
+# seeds, else False. Chance is a number with no seed, so only the model's spread counts. This is the rule that
+# decides which models the noise verdict may rank (`Comparison.learned`). Predict first, from the lines under
+# step 1: which of the three models pass? Then try `learned(runs.accuracies(name), len(data.labels))` for each.
+
+# %%
+def learned(accuracies: list[float], num_classes: int) -> bool:
+    ...  # your answer here
+
+
+check("08.learned", learned)
+
+# %% [markdown]
 # ## Step 3 · Small data: 5 clips per class against all of them
 #
 # The seed says spectrogram models are "more stable" on small datasets. We train each model again on
