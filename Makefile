@@ -7,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install test unit notebooks notebooks-sync lab course doctor bench lock clean test-stack test-stacks test-gpu
+.PHONY: install test unit notebooks notebooks-sync lab course slides doctor bench lock clean test-stack test-stacks test-gpu
 
 install: $(STAMP)
 
@@ -34,6 +34,9 @@ lab: $(STAMP)                  ## JupyterLab on notebooks/ with the course's Pyt
 
 course: $(STAMP)               ## run every notebook, write build/course_report.md
 	$(BIN)/python -m course_utils course
+
+slides: $(STAMP)               ## reveal.js slides of the notebooks in build/slides/ (NB="03 05" for some)
+	$(BIN)/python -m course_utils slides $(NB)
 
 doctor: $(STAMP)
 	$(BIN)/python -m course_utils doctor

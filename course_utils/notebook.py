@@ -191,6 +191,9 @@ def sync_notebook(path: str | os.PathLike) -> bool:
         before = ""
     paired.metadata.setdefault("jupytext", {})["formats"] = "ipynb,py:percent"
     _stable_ids(paired, old.cells if path.exists() else [])
+    from .slides import slide_metadata  # reveal.js slide types, so jupyterlab-rise presents the stored notebook
+
+    slide_metadata(paired, hidden=(SETUP_MARKER,))  # after the .py was written: the source stays free of them
     after = nbformat.writes(paired)
     if after != before:
         _write_text_atomic(path, after)
@@ -223,6 +226,8 @@ def source_differences(path: str | os.PathLike) -> list[str]:
 NOTEBOOK_NAME = re.compile(r"^\d\d_[a-z0-9]+(_[a-z0-9]+)*\.ipynb$")
 ABSOLUTE_PATH = re.compile(r"(?<![\w.])(/work/|/tmp/|/home/|/root/|/Users/|/private/var/|[A-Z]:\\\\Users)")
 REAL_CHECK = re.compile(r"^\s*assert\b|^# NBVAL_CHECK_OUTPUT", re.M)
+CHECK_CALL = re.compile(r"""check\(\s*["'](\d\d\.\w+)["']""")  # an exercise's check cell: check("NN.name", ...)
+MIN_EXERCISES = 2  # per notebook, each with its check (course_utils.exercises) and a worked solution
 MAX_NOTEBOOK_BYTES = 2_000_000
 
 
@@ -263,6 +268,10 @@ def convention_problems(path: str | os.PathLike) -> list[str]:
         problems.append("no '## Self-check' cell with at least 3 questions, each answer in a <details> block")
 
     code = "\n".join(c.source for c in cells if c.cell_type == "code")
+    exercises = set(CHECK_CALL.findall(code))
+    if len(exercises) < MIN_EXERCISES:
+        problems.append(f"{len(exercises)} exercise(s) with a check; every notebook has at least {MIN_EXERCISES} "
+                        f"(a 'Your turn' cell ending in check(\"NN.name\", answer), course_utils.exercises)")
     if not REAL_CHECK.search(code):
         problems.append("no real check: add an assert on a key number or a # NBVAL_CHECK_OUTPUT cell")
     if "record_result(" not in code:

@@ -9,12 +9,11 @@ import re
 
 from course_utils.course_report import course_notebooks, solution_notebooks
 from course_utils.exercises import EXERCISES
-from course_utils.notebook import (colab_badge, convention_problems, setup_cell_source, source_differences,
-                                   unsupported_numbers)
+from course_utils.notebook import (CHECK_CALL, colab_badge, convention_problems, setup_cell_source,
+                                   source_differences, unsupported_numbers)
 
 NOTEBOOKS = course_notebooks()
 SOLUTIONS = solution_notebooks()
-CHECK_CALL = re.compile(r"""check\(\s*["'](\d\d\.\w+)["']""")
 
 
 def _code(path: Path) -> str:
@@ -88,6 +87,7 @@ def _good_notebook(name: str = "99_example_topic.ipynb") -> nbformat.NotebookNod
         nbformat.v4.new_markdown_cell(f"# 99 · Example\n\n{colab_badge(name)}\n\n**Learning goals**\n- one"),
         nbformat.v4.new_code_cell(setup_cell_source()),
         nbformat.v4.new_code_cell("x = 1 + 1\nassert x == 2"),
+        nbformat.v4.new_code_cell('check("99.first", lambda: ...)\ncheck("99.second", lambda: ...)'),
         nbformat.v4.new_code_cell('from course_utils.notebook import record_result\nrecord_result("99_example_topic", x=2)'),
         nbformat.v4.new_markdown_cell("## Self-check\n\n" + "\n\n".join(
             f"{i}. Why?\n<details><summary>Answer</summary>Because.</details>" for i in (1, 2, 3))),
@@ -116,7 +116,9 @@ BREAKAGES = {
     "summary": (lambda nb: nb.cells.pop(), None, "summary"),
     "self-check": (lambda nb: nb.cells.pop(-2), None, "Self-check"),
     "check": (lambda nb: nb.cells[2].update(source="x = 1 + 1"), None, "no real check"),
-    "record": (lambda nb: nb.cells[3].update(source="print(2)"), None, "record_result"),
+    "record": (lambda nb: nb.cells[4].update(source="print(2)"), None, "record_result"),
+    "exercises": (lambda nb: nb.cells[3].update(source='check("99.first", lambda: ...)'), None,
+                  "1 exercise(s) with a check"),
     "error": (lambda nb: nb.cells[2].update(outputs=[nbformat.v4.new_output(
         "error", ename="ValueError", evalue="boom", traceback=[])]), None, "stored error output"),
     "abspath": (lambda nb: nb.cells[2].update(source="open('/work/main/data/x.wav')\nassert True"), None,

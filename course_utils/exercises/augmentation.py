@@ -8,6 +8,8 @@ import torch
 
 from .core import Exercise
 
+__all__ = ["EXERCISES"]
+
 
 # ----------------------------------------------------------------------------
 # 07.silence_shift: move a log-mel up or down, fill the emptied rows with the clip's floor

@@ -8,6 +8,8 @@ import torch
 
 from .core import Exercise
 
+__all__ = ["EXERCISES"]
+
 
 # ----------------------------------------------------------------------------
 # 08.z_gap: the gap between two models' mean accuracies, in units of their combined seed spread

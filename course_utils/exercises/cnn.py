@@ -11,6 +11,8 @@ from torch import nn
 
 from .core import Exercise, same
 
+__all__ = ["EXERCISES"]
+
 # ----------------------------------------------------------------------------
 # 03.feature_map_shape: (channels, mel rows, frames) after the conv blocks
 

@@ -31,7 +31,11 @@ from typing import Any, Callable
 
 import torch
 
-__all__ = ["Exercise", "Result", "check", "same"]
+__all__ = ["EXERCISES", "Exercise", "Result", "check", "same"]
+
+# Every exercise by id ("NN.name"): filled by the package (`course_utils/exercises/__init__.py`) from the
+# notebook modules, so that `check` can find them.
+EXERCISES: dict[str, "Exercise"] = {}
 
 
 @dataclass
@@ -129,8 +133,6 @@ def _not_attempted(answer, case) -> bool:
 
 def check(exercise: str, answer) -> Result:
     """Check `answer` (usually a function) for the exercise `exercise` ("NN.name"); print and return the result."""
-    from course_utils.exercises import EXERCISES  # every notebook's, merged
-
     if exercise not in EXERCISES:
         raise KeyError(f"unknown exercise {exercise!r}; the exercises are {sorted(EXERCISES)}")
     spec = EXERCISES[exercise]

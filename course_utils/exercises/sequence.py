@@ -6,6 +6,8 @@ import torch
 
 from .core import Exercise
 
+__all__ = ["EXERCISES"]
+
 
 def _pool_cases() -> list[tuple]:
     g = torch.Generator().manual_seed(0)

@@ -14,6 +14,8 @@ import torch
 
 from .core import Exercise
 
+__all__ = ["EXERCISES"]
+
 # ----------------------------------------------------------------------------
 # 01.frame_span: (first frame on, first frame off again) for one event
 
