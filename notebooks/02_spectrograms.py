@@ -290,6 +290,23 @@ print(f"LogMel vs log_mel_spectrogram: {(fast_specs - specs).abs().max():.1e} dB
 torch.testing.assert_close(fast_specs, specs, atol=2e-3, rtol=0)                      # dB (GPU FFTs round differently)
 
 # %% [markdown]
+# ### Your turn: decibels, clip by clip
+#
+# Write `my_power_to_db(power, top_db)`: powers `(..., freq, frames)` in, decibels of the same shape
+# out. Take `10 · log10` of the power clamped at `amin = 1e-10` (Step 6), then raise every cell to at
+# least `top_db` below the loudest cell **of its own clip** (the peak over the last two axes, frequency
+# and time); `top_db=None` means no floor. The check feeds it single clips and batches
+# `(clips, freq, frames)` in which one clip is much quieter than the others. Predict first: with one
+# peak for the whole batch instead, what would happen to the quiet clip's picture?
+
+# %%
+def my_power_to_db(power: torch.Tensor, top_db: float | None) -> torch.Tensor:
+    ...  # your answer here
+
+
+check("02.power_to_db", my_power_to_db)
+
+# %% [markdown]
 # ## Reading the picture
 #
 # The seed's reading: **x is time, y is frequency, the brightness of a pixel is the energy** at that

@@ -226,6 +226,23 @@ torch.testing.assert_close(x, by_hand)
 print("tokens entering the encoder:", tuple(x.shape), "  position embeddings:", tuple(demo.pos_embed.shape))
 
 # %% [markdown]
+# ### Your turn: how long is the sequence?
+#
+# Write `num_tokens(num_samples)`: how many tokens enter the encoder for a clip of `num_samples`
+# samples at 16 kHz, with the AudioSet model's settings: a 25 ms window every 10 ms (no padding, so
+# the last window must fit inside the clip), 128 mel bins, 16 x 16 patches moved by strides of 10, and
+# the two special tokens. The one-second clip above gives the sequence just printed. Predict the count
+# for 10 s before you run the check; the check counts the tokens that the course's AST makes from
+# each clip, and the timing table of the next section prints a few more.
+
+# %%
+def num_tokens(num_samples: int) -> int:
+    ...  # your answer here
+
+
+check("04.num_tokens", num_tokens)
+
+# %% [markdown]
 # ## Encoder, pooling, head
 #
 # The encoder is a stack of identical **pre-norm** blocks: `x = x + attention(LayerNorm(x))`, then

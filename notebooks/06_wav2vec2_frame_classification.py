@@ -289,6 +289,27 @@ k = 0
 plot_timeline(test_p[k], test_events[k], frame_labels_to_events(test_p[k], hop, SCENE_CLASSES), "a test scene, raw threshold 0.5")
 
 # %% [markdown]
+# ### Your turn: from probabilities to events
+#
+# The lower panel came from `frame_labels_to_events`: every run of consecutive frames at probability
+# 0.5 or more becomes one event. Write it yourself: `probabilities_to_events(probs, hop_seconds,
+# classes)` takes a `(T, C)` grid of probabilities and returns a list of events
+# `{"onset": seconds, "offset": seconds, "label": class name}`, class by class, in any order. A run of
+# frames `a` to `b - 1` stands for the time `[a · hop, b · hop)`: the rule of "Events → frame labels",
+# read backwards. Predict first: a single frame below 0.5 in the middle of a long event, how many
+# events does it make?
+
+# %%
+from course_utils.exercises import check
+
+
+def probabilities_to_events(probs: torch.Tensor, hop_seconds: float, classes: list[str]) -> list[dict]:
+    ...  # your answer here
+
+
+check("06.probabilities_to_events", probabilities_to_events)
+
+# %% [markdown]
 # ## What post-processing buys
 #
 # The head decides every 20 ms on its own, so its output flickers. A one-frame dropout splits an
@@ -334,9 +355,6 @@ plot_timeline(test_p[k], test_events[k], frame_labels_to_events(clean[k], hop, S
 # among zeros, and what would a moving average do instead?
 
 # %%
-from course_utils.exercises import check
-
-
 def median_filter(probs: torch.Tensor, kernel_size: int) -> torch.Tensor:
     ...  # your answer here
 

@@ -325,6 +325,26 @@ chosen = max(SEEDS, key=lambda s: val_acc[(best, s)])  # its best seed, also by 
 print(f"picked on validation: {best} (seed {chosen} for the single-model views below)")
 
 # %% [markdown]
+# ### Your turn: pick on validation
+#
+# Write `pick_recipe(validation, test)`: each argument maps a recipe's name to its accuracies over
+# seeds, the way `val_acc` and `test_acc` hold them above (one list per recipe, one number per seed).
+# Return the name of the recipe this notebook would go on to evaluate. Both splits are handed to you,
+# as they are in a script where everything is at hand: should the test accuracies play any part?
+# Predict before you run the check: its cases are made so that the best validation mean, the best test
+# mean and the best single seed belong to three different recipes.
+
+# %%
+from course_utils.exercises import check
+
+
+def pick_recipe(validation: dict[str, list[float]], test: dict[str, list[float]]) -> str:
+    ...  # your answer here
+
+
+check("09.pick_recipe", pick_recipe)
+
+# %% [markdown]
 # One accuracy hides which classes work. The recall of a class is the share of its test clips the
 # model got right; here it is computed for every seed of the chosen recipe, with its spread beside it.
 
@@ -339,6 +359,22 @@ display(Markdown("\n".join(per_class)))
 from_recall = (recall * class_clips).sum(1) / class_clips.sum()  # (seeds,): recall weighted by clips = accuracy
 torch.testing.assert_close(from_recall.double(), torch.tensor(test_acc[best]).double(), rtol=0, atol=1e-6)
 plot_confusion_matrix(scores[chosen]["confusion"], labels, title=f"{best}, seed {chosen}, test split")
+
+# %% [markdown]
+# ### Your turn: per-class recall
+#
+# Write `per_class_recall(predictions, targets, num_classes)`: predicted and true class indices `(N,)`
+# in, a tensor `(num_classes,)` out: for each class, the share of its own clips that were predicted as
+# that class (the table's recall column is this, computed for each seed, then averaged). Predict first: a model
+# that answers the same class for every clip, what recall does that class get, and every other class?
+# Mind the direction: dividing by how often a class was *predicted* gives its precision instead.
+
+# %%
+def per_class_recall(predictions: torch.Tensor, targets: torch.Tensor, num_classes: int) -> torch.Tensor:
+    ...  # your answer here
+
+
+check("09.per_class_recall", per_class_recall)
 
 # %% [markdown]
 # A class whose recall is high on every seed carries over to the unseen instrument; one at zero on

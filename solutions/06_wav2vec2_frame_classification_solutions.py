@@ -33,6 +33,34 @@ import torch
 from course_utils.exercises import check
 
 # %% [markdown]
+# ## From probabilities to events
+#
+# Class by class, walk along the frames and watch the switch `probability >= 0.5` flip: off to on opens
+# an event at the start of that frame, on to off closes it at the start of the frame that is off, which
+# is the end of the last frame on. A run that lasts to the end of the clip must be closed too: appending
+# one "off" after the last frame does it. A single frame below 0.5 inside a long event closes it and the
+# next frame opens a new one: one event becomes two, as the cell below shows (the flicker that the
+# post-processing of notebook 06 removes).
+
+# %%
+def probabilities_to_events(probs: torch.Tensor, hop_seconds: float, classes: list[str]) -> list[dict]:
+    events = []
+    for c, label in enumerate(classes):
+        start = None
+        for t, on in enumerate((probs[:, c] >= 0.5).tolist() + [False]):  # a final "off" closes the last run
+            if on and start is None:
+                start = t
+            elif not on and start is not None:
+                events.append({"onset": start * hop_seconds, "offset": t * hop_seconds, "label": label})
+                start = None
+    return events
+
+
+flicker = torch.tensor([[0.9], [0.8], [0.3], [0.9], [0.7]])  # (T=5, C=1): one frame below 0.5
+print(probabilities_to_events(flicker, 0.02, ["speech"]))
+assert check("06.probabilities_to_events", probabilities_to_events).passed
+
+# %% [markdown]
 # ## A median filter
 #
 # Pad by repeating the first and last frame, then take the median of each window of `kernel_size`
@@ -54,6 +82,7 @@ assert check("06.median_filter", median_filter).passed
 # %% [markdown]
 # ## Summary
 #
+# - A run of frames a ... b - 1 is the event [a · hop, b · hop); one frame below the threshold splits an event in two.
 # - A median filter removes a single-frame spike; a moving average only smears it.
 #
 # **Next:** [notebook 07](../notebooks/07_augmentation_pitfalls.ipynb).

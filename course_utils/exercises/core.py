@@ -61,6 +61,9 @@ class Result:
 
     __repr__ = __str__
 
+    def _ipython_display_(self) -> None:
+        """Show nothing as a cell's value: `check` has printed the result already (once is enough)."""
+
 
 @dataclass
 class Exercise:

@@ -1,4 +1,4 @@
-"""Notebook 06: a median filter for frame probabilities."""
+"""Notebook 06: frame probabilities to events; a median filter for frame probabilities."""
 
 import torch
 
@@ -9,6 +9,42 @@ def median_filter(probs, kernel_size):
     return torch.stack([padded[t:t + kernel_size].median(0).values for t in range(probs.shape[0])])
 
 
-SOLUTIONS = {"06.median_filter": median_filter}
-WRONG = {"06.median_filter": [lambda p, k: p, lambda p, k: torch.zeros_like(p), lambda p, k: p.median(0).values,
-                              lambda p, k: p.T]}
+def probabilities_to_events(probs, hop_seconds, classes):
+    events = []
+    for c, label in enumerate(classes):
+        start = None
+        for t, on in enumerate((probs[:, c] >= 0.5).tolist() + [False]):  # a final "off" closes a last run
+            if on and start is None:
+                start = t
+            elif not on and start is not None:
+                events.append({"onset": start * hop_seconds, "offset": t * hop_seconds, "label": label})
+                start = None
+    return events
+
+
+def _runs(probs, c):
+    on = (probs[:, c] >= 0.5).tolist()
+    return [(a, b) for a in range(len(on)) for b in range(a + 1, len(on) + 1)
+            if all(on[a:b]) and (a == 0 or not on[a - 1]) and (b == len(on) or not on[b])]
+
+
+def _events(probs, classes, edges):
+    return [{"onset": edges(a, b)[0], "offset": edges(a, b)[1], "label": label}
+            for c, label in enumerate(classes) for a, b in _runs(probs, c)]
+
+
+SOLUTIONS = {"06.median_filter": median_filter, "06.probabilities_to_events": probabilities_to_events}
+WRONG = {
+    "06.median_filter": [lambda p, k: p, lambda p, k: torch.zeros_like(p), lambda p, k: p.median(0).values,
+                         lambda p, k: p.T],
+    "06.probabilities_to_events": [
+        lambda p, h, c: [], lambda p, h, c: p,                                          # nothing, input unchanged
+        lambda p, h, c: _events(p, c, lambda a, b: (a * h, (b - 1) * h)),               # offset one frame early
+        lambda p, h, c: _events(p, c, lambda a, b: (a * h, (b + 1) * h)),               # offset one frame late
+        lambda p, h, c: _events(p, c, lambda a, b: (a, b)),                             # frame numbers
+        lambda p, h, c: _events(p.flip(1), c, lambda a, b: (a * h, b * h)),             # labels swapped
+        lambda p, h, c: [{"onset": a * h, "offset": b * h, "label": i} for i in range(len(c)) for a, b in _runs(p, i)],
+        lambda p, h, c: [{"onset": t * h, "offset": (t + 1) * h, "label": c[j]}         # one event per frame
+                         for t, j in (p >= 0.5).nonzero().tolist()],
+    ],
+}
