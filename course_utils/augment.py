@@ -64,7 +64,7 @@ from course_utils.audio import check_sample_rate, validate_waveform
 __all__ = ["AST_FRAMES", "AST_FREQM", "AST_MEL_BINS", "AST_TIMEM", "Augment", "Compose", "MixUp",
            "NOISE_EXPONENTS", "RandomApply", "SHARP_RESAMPLING", "SpectrogramAugment", "add_noise",
            "ast_mask_widths", "band_limit", "band_snr", "colored_noise", "freq_crop", "freq_mask", "gain", "mixup",
-           "pitch_shift", "reverb", "room_impulse_response", "spec_augment", "time_mask", "time_reverse",
+           "pitch_shift", "reseed", "reverb", "room_impulse_response", "spec_augment", "time_mask", "time_reverse",
            "time_shift", "time_shift_with_labels", "time_stretch", "vertical_flip", "vertical_roll"]
 
 Range = float | tuple[float, float]
@@ -768,6 +768,18 @@ def time_shift_with_labels(waveform: torch.Tensor, frame_labels: torch.Tensor, s
 # Plumbing for training: fit(..., augment=callable(waveforms, labels) -> (waveforms, labels))
 
 
+def _run_seed(seed: int, run: int) -> int:
+    """One generator seed per (transform seed, training run): distinct pairs give distinct streams."""
+    return (seed * 1_000_003 + run) % (2 ** 63)
+
+
+def reseed(transforms, run: int) -> None:
+    """Call `reseed(run)` on each transform that has one (others, e.g. a plain function, draw nothing)."""
+    for t in transforms:
+        if hasattr(t, "reseed"):
+            t.reseed(run)
+
+
 class Augment:
     """A label-preserving transform with its parameters bound and its own seeded generator.
 
@@ -775,15 +787,21 @@ class Augment:
     >>> waveforms, labels = noisy(waveforms, labels)   # labels pass through
 
     Each call advances the generator, so successive batches get fresh draws
-    and a run repeats exactly from the same seed.
+    and a run repeats exactly from the same seed. `reseed(run)` restarts the
+    draws for one training run (`compare.over_seeds` calls it once per seed),
+    so each seed's run gets its own draws whatever ran before it.
     """
 
     def __init__(self, fn: Callable[..., torch.Tensor], seed: int = 0, **params):
         if not callable(fn):
             raise TypeError(f"fn must be callable, got {type(fn).__name__}")
-        self.fn, self.params = fn, params
+        self.fn, self.params, self.seed = fn, params, seed
         self.generator = torch.Generator().manual_seed(seed)
         self._takes_generator = "generator" in inspect.signature(fn).parameters
+
+    def reseed(self, run: int) -> None:
+        """Restart the generator for training run `run`: the same (seed, run) gives the same draws."""
+        self.generator.manual_seed(_run_seed(self.seed, run))
 
     def __call__(self, x: torch.Tensor, labels: torch.Tensor | None = None):
         extra = {"generator": self.generator} if self._takes_generator else {}
@@ -807,6 +825,10 @@ class Compose:
             x, labels = t(x, labels)
         return x, labels
 
+    def reseed(self, run: int) -> None:
+        """Restart every transform's draws for training run `run` (see `Augment.reseed`)."""
+        reseed(self.transforms, run)
+
     def __repr__(self) -> str:
         return f"Compose({', '.join(repr(t) for t in self.transforms)})"
 
@@ -816,8 +838,13 @@ class RandomApply:
 
     def __init__(self, transform: Callable, p: float = 0.5, seed: int = 0):
         self.p = _check_number(p, "p", low=0.0, high=1.0)
-        self.transform = transform
+        self.transform, self.seed = transform, seed
         self.generator = torch.Generator().manual_seed(seed)
+
+    def reseed(self, run: int) -> None:
+        """Restart the coin flips and the transform's draws for training run `run` (see `Augment.reseed`)."""
+        self.generator.manual_seed(_run_seed(self.seed, run))
+        reseed([self.transform], run)
 
     def __call__(self, x: torch.Tensor, labels: torch.Tensor | None = None):
         chosen = _rand(x.shape[0], self.generator) < self.p  # (batch,)
@@ -842,7 +869,12 @@ class MixUp:
         if isinstance(num_classes, bool) or not isinstance(num_classes, numbers.Integral) or num_classes < 2:
             raise ValueError(f"num_classes must be an int >= 2, got {num_classes!r}")
         self.num_classes, self.alpha = int(num_classes), _check_number(alpha, "alpha", low=0.0, low_open=True)
+        self.seed = seed
         self.generator = torch.Generator().manual_seed(seed)
+
+    def reseed(self, run: int) -> None:
+        """Restart the mixing draws for training run `run` (see `Augment.reseed`)."""
+        self.generator.manual_seed(_run_seed(self.seed, run))
 
     def __call__(self, x: torch.Tensor, labels: torch.Tensor):
         if not isinstance(labels, torch.Tensor):

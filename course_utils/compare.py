@@ -52,7 +52,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from course_utils.augment import add_noise
+from course_utils.augment import add_noise, reseed
 from course_utils.baseline import baseline_accuracy
 from course_utils.env import get_device
 from course_utils.measure import median_ms, peak_memory_mib
@@ -383,6 +383,7 @@ def over_seeds(data: ClipData, names=MODELS, seeds=(0, 1, 2), *, epochs: int | d
             train = trains[seed]
             model = build_classifier(name, data.labels, sample_rate=data.sample_rate,
                                      num_samples=train[0].shape[1], seed=seed)
+            reseed([augment], seed)  # this seed's augmentation draws, whatever ran before it
             start = time.perf_counter()
             history = fit(model, train, data.validation, epochs=n_epochs, batch_size=batch_size,
                           augment=augment, seed=seed, device=device, progress=False, **optim)

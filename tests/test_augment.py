@@ -554,3 +554,27 @@ def test_spectrogram_augment_layer_acts_in_training_only(specs):
     flipped = [torch.equal(out[i], specs[i].flip(0)) for i in range(specs.shape[0])]
     kept = [torch.equal(out[i], specs[i]) for i in range(specs.shape[0])]
     assert all(f or k for f, k in zip(flipped, kept)) and any(flipped) and any(kept)
+
+
+def test_reseed_gives_each_training_run_its_own_draws_whatever_ran_before():
+    """over_seeds reseeds its augment per seed: seed 1's run must not depend on seed 0 having run first."""
+    x = torch.ones(4, 100)
+    labels = torch.arange(4)
+    recipe = A.Compose(A.Augment(A.gain, gain_db=(-6.0, 6.0), seed=0),
+                       A.RandomApply(A.Augment(A.add_noise, snr_db=10.0, seed=1), p=0.5, seed=2))
+    fresh = A.Compose(A.Augment(A.gain, gain_db=(-6.0, 6.0), seed=0),
+                      A.RandomApply(A.Augment(A.add_noise, snr_db=10.0, seed=1), p=0.5, seed=2))
+    recipe.reseed(0)
+    recipe(x, labels)  # run 0 draws
+    recipe.reseed(1)
+    after_run_0 = recipe(x, labels)[0]
+    fresh.reseed(1)  # run 1 straight away
+    torch.testing.assert_close(after_run_0, fresh(x, labels)[0])
+    fresh.reseed(2)
+    assert not torch.equal(after_run_0, fresh(x, labels)[0])  # another run, other draws
+    mix = A.MixUp(num_classes=4, alpha=0.4, seed=3)
+    mix.reseed(5)
+    first = mix(x, labels)
+    mix.reseed(5)
+    torch.testing.assert_close(mix(x, labels), first)
+    A.reseed([lambda x, y: (x, y), None], 1)  # transforms without draws are left alone
