@@ -211,6 +211,31 @@ plt.show()
 plt.close(fig)
 
 # %% [markdown]
+# ### A time shift must move the labels too
+#
+# For a clip label, moving the audio by a fraction of a second changes nothing: notebook 07 trains with
+# `time_shift` and the order pairs keep their labels. Frame labels are different: they say *when*. Shift the
+# first training scene 0.3 s later and leave its labels where they were, and they describe a scene that is no
+# longer there. `course_utils.augment.time_shift_with_labels` moves the labels by the same number of frames
+# (so the shift must be a whole number of 20 ms hops). Both against the truth: the scene's events, each 0.3 s
+# later, turned into frame labels by the same rule.
+
+# %%
+from course_utils.augment import time_shift, time_shift_with_labels
+
+hop_samples = encoder_stride(config)  # 320 samples = one frame
+shift = 15 * hop_samples  # 0.3 s
+shifted_audio, moved = time_shift_with_labels(train_waves[0], train_y[0], shift, hop_samples)
+later = [{**e, "onset": e["onset"] + shift / sr, "offset": e["offset"] + shift / sr} for e in train_events[0]]
+truth = events_to_frame_labels(later, T, hop, SCENE_CLASSES)  # (T, C): what the shifted audio holds
+wrong_kept = (train_y[0] != truth).any(-1).float().mean().item()
+wrong_moved = (moved != truth).any(-1).float().mean().item()
+print(f"audio shifted by {shift / sr:g} s; frames whose labels are wrong: labels left in place {wrong_kept:.0%}, "
+      f"labels moved with the audio {wrong_moved:.0%}")
+torch.testing.assert_close(shifted_audio, time_shift(train_waves[0], shift))  # the same audio either way
+assert wrong_moved < 0.02 < 0.1 < wrong_kept
+
+# %% [markdown]
 # ## Overlaps: why the head must be multi-label
 #
 # transformers' `Wav2Vec2ForAudioFrameClassification` trains with softmax cross-entropy: **one**
