@@ -162,3 +162,18 @@ def test_spectrogram_cnn_names_a_clip_too_short_for_its_blocks():
     model = SpectrogramCNN(["a", "b"])  # three blocks: at least 8 frames of 20 ms
     with pytest.raises(ValueError, match="frames is too short for this CNN: its 3 conv blocks need at least 8"):
         model(torch.randn(2, 10))
+
+
+def test_spectrogram_cnn_floor_is_a_setting():
+    """top_db sets the log-mel floor below each clip's peak; None keeps every quiet cell."""
+    x = waves(2)
+    x[:, S // 2:] *= 1e-6  # a loud half and a near-silent half: the floor decides what the quiet half looks like
+    floors = {}
+    for top_db in (80.0, 40.0, None):
+        model = SpectrogramCNN(LABELS, {"top_db": top_db}, num_samples=S)
+        spec = model.features(x)  # (B, n_mels, frames)
+        floors[top_db] = (spec.amax(dim=(1, 2)) - spec.amin(dim=(1, 2))).min().item()
+        assert model.get_config()["config"]["top_db"] == top_db
+    assert floors[40.0] == pytest.approx(40.0, abs=1e-3) and floors[80.0] == pytest.approx(80.0, abs=1e-3)
+    assert floors[None] > 80.0
+    assert SpectrogramCNN(LABELS).config["top_db"] == 80.0  # the default is LogMel's, as before

@@ -48,7 +48,8 @@ def conv_block(in_channels: int, out_channels: int) -> nn.Sequential:
     )
 
 
-CNN_DEFAULTS = dict(n_mels=32, n_fft=400, hop_length=320, channels=(16, 32, 64), pooling="global", dropout=0.1)
+CNN_DEFAULTS = dict(n_mels=32, n_fft=400, hop_length=320, top_db=80.0, channels=(16, 32, 64), pooling="global",
+                   dropout=0.1)
 
 
 @register_classifier
@@ -61,6 +62,8 @@ class SpectrogramCNN(Classifier):
         n_mels, n_fft, hop_length: the log-mel front-end (LogMel). The defaults, 32 mel bands
             every 20 ms (25 ms windows), are a coarser picture than notebook 02's 64 bands every
             10 ms: enough for these sounds, and four times fewer pixels to convolve.
+        top_db: the floor, in dB below each clip's loudest cell (None: no floor). A lower
+            floor hides quiet detail (and quiet noise) from the convolutions.
         channels: output channels of each conv block; each block halves both axes.
         pooling: "global" averages the last feature map over frequency *and* time (the usual
             image-classifier choice: translation tolerant in both directions); "time" averages
@@ -92,7 +95,7 @@ class SpectrogramCNN(Classifier):
         self.config = {**settings, "channels": channels}
         self.channels = channels
         self.features = LogMel(sample_rate=self.sample_rate, n_fft=settings["n_fft"],
-                               hop_length=settings["hop_length"], n_mels=n_mels)
+                               hop_length=settings["hop_length"], n_mels=n_mels, top_db=settings["top_db"])
         self.input_norm = nn.BatchNorm2d(1)  # learns the dB scale: like normalizing an image's pixels
         widths = (1,) + channels
         self.blocks = nn.Sequential(*[conv_block(a, b) for a, b in zip(widths[:-1], widths[1:])])
