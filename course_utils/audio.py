@@ -48,7 +48,7 @@ def check_audio_path(path, what: str = "audio file") -> Path:
     that does not exist, ValueError for a folder where a file is needed."""
     if isinstance(path, bytes) or not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"{what} path must be a str or pathlib.Path, got {type(path).__name__} {_short(path)}")
-    path = Path(path)
+    path = Path(path).expanduser()  # "~/sounds/a.wav", as a shell reads it
     if path.is_dir():
         raise ValueError(f"{str(path)!r} is a folder, not an {what}: pass the path of one file in it "
                          "(a folder of clips loads with course_utils.data.load_audiofolder)")
@@ -141,9 +141,11 @@ def validate_waveform(waveform, *, name: str = "waveform", allow_batch: bool = F
         if waveform.dim() == 1 and require_batch:
             hint = "; for one clip use waveform[None] (a batch of one)"
         elif waveform.dim() == 2 and not allow_batch and min(waveform.shape) <= 2:
-            hint = "; for stereo, mix to mono first, e.g. waveform.mean(dim=0)"
+            channels = 0 if waveform.shape[0] <= 2 else 1  # (2, samples) or soundfile's (samples, 2)
+            hint = f"; for stereo, mix to mono first, e.g. waveform.mean(dim={channels})"
         elif waveform.dim() == 3 and waveform.shape[1] == 1:
-            hint = "; drop the channel dimension, e.g. waveform.squeeze(1)"
+            hint = ("; drop the channel dimension, e.g. waveform.squeeze(1)" if allow_batch or require_batch
+                    else "; this takes one clip (samples,), e.g. waveform[0, 0]")
         elif waveform.dim() == 3 and waveform.shape[1] == 2:
             hint = "; for stereo, mix to mono first, e.g. waveforms.mean(dim=1)"
         raise ValueError(f"{name} must {ranks[1]}, got shape {tuple(waveform.shape)}{hint}")
@@ -237,7 +239,7 @@ def save_audio(path: str | os.PathLike, waveform, sample_rate: int, *, subtype: 
     """
     if isinstance(path, bytes) or not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"path must be a str or pathlib.Path, got {type(path).__name__} {_short(path)}")
-    path = Path(path)
+    path = Path(path).expanduser()
     if path.is_dir():
         raise ValueError(f"path {str(path)!r} is a folder: save_audio needs a file name in it, e.g. "
                          f"{str(path / 'clip.wav')!r}")

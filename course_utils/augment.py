@@ -214,7 +214,7 @@ def _check_mode(mode: str) -> str:
 
 def colored_noise(shape: tuple[int, ...], color: str = "white", generator: torch.Generator | None = None,
                   device: torch.device | str | None = None) -> torch.Tensor:
-    """Gaussian noise of a given colour, `(batch, samples)`, each row with unit power.
+    """Gaussian noise of a given colour, `shape` `(batch, samples)` (an int n: `(n,)`), each row with unit power.
 
     White noise has the same power at every frequency. Pink noise has power
     ~ 1/f (equal power per octave, like rain or a waterfall); brown noise
@@ -224,6 +224,10 @@ def colored_noise(shape: tuple[int, ...], color: str = "white", generator: torch
     """
     if color not in NOISE_EXPONENTS:
         raise ValueError(f"color must be one of {sorted(NOISE_EXPONENTS)}, got {color!r}")
+    shape = (shape,) if isinstance(shape, numbers.Integral) else shape  # colored_noise(16000): one clip (16000,)
+    if (not isinstance(shape, (tuple, list, torch.Size)) or not shape
+            or any(isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1 for n in shape)):
+        raise ValueError(f"shape must be a tuple of positive ints, e.g. (batch, samples), got {shape!r}")
     gen_device = generator.device if generator is not None else "cpu"
     white = torch.randn(shape, generator=generator, device=gen_device).cpu()  # (batch, samples)
     noise = white
@@ -768,9 +772,25 @@ def time_shift_with_labels(waveform: torch.Tensor, frame_labels: torch.Tensor, s
 # Plumbing for training: fit(..., augment=callable(waveforms, labels) -> (waveforms, labels))
 
 
+def _check_seed(seed, name: str = "seed") -> int:
+    """A seed (or run number) as an int; anything else is a TypeError naming it."""
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise TypeError(f"{name} must be an int, got {seed!r}")
+    return int(seed)
+
+
+def _check_batch(x, who: str) -> None:
+    """The transforms' input is a tensor with a batch axis first."""
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"{who} takes a batch tensor (batch, ...), got {type(x).__name__}; "
+                        "convert with torch.as_tensor(x, dtype=torch.float32)")
+    if x.dim() < 1:
+        raise ValueError(f"{who} takes a batch tensor (batch, ...), got a 0-d tensor")
+
+
 def _run_seed(seed: int, run: int) -> int:
     """One generator seed per (transform seed, training run): distinct pairs give distinct streams."""
-    return (seed * 1_000_003 + run) % (2 ** 63)
+    return (seed * 1_000_003 + _check_seed(run, "run")) % (2 ** 63)
 
 
 def reseed(transforms, run: int) -> None:
@@ -795,9 +815,15 @@ class Augment:
     def __init__(self, fn: Callable[..., torch.Tensor], seed: int = 0, **params):
         if not callable(fn):
             raise TypeError(f"fn must be callable, got {type(fn).__name__}")
-        self.fn, self.params, self.seed = fn, params, seed
+        self.fn, self.params, self.seed = fn, params, _check_seed(seed)
         self.generator = torch.Generator().manual_seed(seed)
-        self._takes_generator = "generator" in inspect.signature(fn).parameters
+        signature = inspect.signature(fn)
+        try:  # a misspelt parameter fails here, not at the first batch of training
+            signature.bind_partial(None, **params)
+        except TypeError as exc:
+            raise TypeError(f"Augment({getattr(fn, '__name__', fn)!s}, ...): {exc}; its parameters are "
+                            f"{list(signature.parameters)}") from None
+        self._takes_generator = "generator" in signature.parameters
 
     def reseed(self, run: int) -> None:
         """Restart the generator for training run `run`: the same (seed, run) gives the same draws."""
@@ -837,8 +863,11 @@ class RandomApply:
     """Apply `transform` to each example with probability `p` (decided per example)."""
 
     def __init__(self, transform: Callable, p: float = 0.5, seed: int = 0):
+        if not callable(transform):
+            raise TypeError(f"transform must be callable t(x, labels) -> (x, labels), e.g. Augment(gain, gain_db=3.0), "
+                            f"got {type(transform).__name__}")
         self.p = _check_number(p, "p", low=0.0, high=1.0)
-        self.transform, self.seed = transform, seed
+        self.transform, self.seed = transform, _check_seed(seed)
         self.generator = torch.Generator().manual_seed(seed)
 
     def reseed(self, run: int) -> None:
@@ -847,6 +876,7 @@ class RandomApply:
         reseed([self.transform], run)
 
     def __call__(self, x: torch.Tensor, labels: torch.Tensor | None = None):
+        _check_batch(x, "RandomApply")
         chosen = _rand(x.shape[0], self.generator) < self.p  # (batch,)
         new_x, new_labels = self.transform(x, labels)
         if new_x.shape != x.shape or (labels is not None and new_labels.shape != labels.shape):
@@ -869,7 +899,7 @@ class MixUp:
         if isinstance(num_classes, bool) or not isinstance(num_classes, numbers.Integral) or num_classes < 2:
             raise ValueError(f"num_classes must be an int >= 2, got {num_classes!r}")
         self.num_classes, self.alpha = int(num_classes), _check_number(alpha, "alpha", low=0.0, low_open=True)
-        self.seed = seed
+        self.seed = _check_seed(seed)
         self.generator = torch.Generator().manual_seed(seed)
 
     def reseed(self, run: int) -> None:
@@ -877,6 +907,7 @@ class MixUp:
         self.generator.manual_seed(_run_seed(self.seed, run))
 
     def __call__(self, x: torch.Tensor, labels: torch.Tensor):
+        _check_batch(x, "MixUp")
         if not isinstance(labels, torch.Tensor):
             raise TypeError(f"labels must be a tensor of class indices (batch,) or soft labels (batch, num_classes), "
                             f"got {type(labels).__name__}")
@@ -889,6 +920,9 @@ class MixUp:
                 raise ValueError(f"label {bad} is out of range for MixUp(num_classes={self.num_classes}) "
                                  f"(class indices are 0..{self.num_classes - 1})")
             labels = F.one_hot(labels.long(), self.num_classes)
+        elif labels.shape != (x.shape[0], self.num_classes):
+            raise ValueError(f"soft labels must be (batch, num_classes) = ({x.shape[0]}, {self.num_classes}), "
+                             f"got {tuple(labels.shape)}")
         return mixup(x, labels.to(x.dtype), self.alpha, self.generator)
 
 

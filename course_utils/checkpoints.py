@@ -163,7 +163,7 @@ def save_classifier(model: nn.Module, directory: str | os.PathLike) -> Path:
 def _folder_path(directory, name: str) -> Path:
     if isinstance(directory, bytes) or not isinstance(directory, (str, os.PathLike)):
         raise TypeError(f"{name} must be a folder path (str or pathlib.Path), got {type(directory).__name__}")
-    return Path(directory)
+    return Path(directory).expanduser()  # "~/runs/cnn" is the home folder's runs/, not a folder named "~"
 
 
 def _read_json_object(path: Path, what: str) -> dict:

@@ -57,6 +57,7 @@ from course_utils.baseline import baseline_accuracy
 from course_utils.env import get_device
 from course_utils.measure import median_ms, peak_memory_mib
 from course_utils.models import count_parameters
+from course_utils.models.base import check_labels, check_positive_int
 from course_utils.seeds import show, z_against, z_score
 from course_utils.train import evaluate, fit
 
@@ -101,9 +102,31 @@ def build_classifier(name: str, labels: list[str], *, sample_rate: int = 16000, 
     each clip to zero mean and unit variance (`do_normalize=True`, what the
     pretrained checkpoints' feature extractors do): without it, quiet real
     recordings leave the tiny model at chance (notebook 05, section 3).
+
+    Clips shorter than a second (a folder of clicks or taps) are tried once
+    through the new model: too short for it (the CNN needs 8 frames, the AST
+    one fbank frame, Wav2Vec2 one receptive field) is an error here that says
+    how to pad them, not one at the first training batch.
     """
     if name not in MODELS:
         raise ValueError(f"unknown model {name!r}; choose from {MODELS}")
+    check_labels(labels)
+    check_positive_int(num_samples, "num_samples")
+    check_positive_int(sample_rate, "sample_rate")
+    if num_samples >= sample_rate:  # every model reads one second
+        return _new_classifier(name, labels, sample_rate, num_samples, seed)
+    try:
+        model = _new_classifier(name, labels, sample_rate, num_samples, seed)
+        with torch.no_grad():
+            model.eval()(torch.zeros(1, num_samples))  # (1, S) of silence: eval mode changes no weight or statistic
+    except ValueError as exc:
+        raise ValueError(f"clips of {num_samples} samples ({num_samples / sample_rate:.3g} s at {sample_rate} Hz) are "
+                         f"too short for the {name} model ({exc}). Pad every clip with silence to 1 s: "
+                         f"load_clip_data(dataset=..., num_samples={sample_rate})") from None
+    return model.train()
+
+
+def _new_classifier(name: str, labels: list[str], sample_rate: int, num_samples: int, seed: int) -> nn.Module:
     torch.manual_seed(seed)
     if name == "cnn":
         from course_utils.models.cnn import SpectrogramCNN
@@ -143,7 +166,8 @@ def load_clip_data(n_per_class: int = 150, seed: int = 0, sample_rate: int = 160
     Clips keep their length: every part is zero-padded to the longest clip of
     the three splits (so a model built for the training clips fits the test
     clips too). Pass `num_samples` for a fixed length instead; clips longer
-    than that are cut.
+    than that are cut. A dataset of one class, or with a class that has no
+    training clip, is refused: no classifier can learn it.
     """
     from course_utils.data import clip_tensors, make_clip_dataset
 
@@ -152,13 +176,21 @@ def load_clip_data(n_per_class: int = 150, seed: int = 0, sample_rate: int = 160
     missing = [s for s in ("train", "validation", "test") if s not in ds]
     if missing:
         raise ValueError(f"the dataset needs train, validation and test splits; missing {missing}")
+    labels = list(ds["train"].features["label"].names)
+    if len(labels) < 2:
+        raise ValueError(f"the dataset has one class, {labels}: a classifier needs at least two to tell apart; add a "
+                         "folder of another class (e.g. 'other': everything that is not it)")
     parts = {split: clip_tensors(ds[split], num_samples) for split in ("train", "validation", "test")}
+    unseen = [labels[c] for c, n in enumerate(torch.bincount(parts["train"][2], minlength=len(labels))) if n == 0]
+    if unseen:
+        raise ValueError(f"class(es) {unseen} have no clip in the train split, so no model can learn them; add "
+                         "their clips to train, or remove them from the dataset")
     longest = max(waves.shape[1] for waves, _, _ in parts.values())
     parts = {split: (F.pad(waves, (0, longest - waves.shape[1])), lengths, targets)  # zeros at the end: (N, longest)
              for split, (waves, lengths, targets) in parts.items()}
     rate = ds["train"][0]["audio"]["sampling_rate"]
     return ClipData(train=parts["train"], validation=parts["validation"], test=parts["test"],
-                    labels=list(ds["train"].features["label"].names), sample_rate=int(rate))
+                    labels=labels, sample_rate=int(rate))
 
 
 # ----------------------------------------------------------------------------

@@ -39,11 +39,10 @@ import functools
 import torch
 import torch.nn as nn
 
-from course_utils.audio import validate_waveform
-from course_utils.features import (AST_MEAN, AST_STD, KALDI_EPSILON, _check_db_params, _check_length,
-                                   _check_positive_int, _check_stft_params, check_finite_number, frame_signal,
-                                   get_window, kaldi_frame_sizes, kaldi_mel_banks, kaldi_window, mel_filterbank,
-                                   valid_frames)
+from course_utils.features import (AST_MEAN, AST_STD, KALDI_EPSILON, PAD_MODES, _check_db_params, _check_length,
+                                   _check_positive_int, _check_stft_params, _checked_waveform, check_finite_number,
+                                   frame_signal, get_window, kaldi_frame_sizes, kaldi_mel_banks, kaldi_window,
+                                   mel_filterbank, valid_frames)
 
 __all__ = ["ASTFeatures", "FBANK_CHUNK", "LogMel", "banded_matmul", "filter_bands", "kaldi_log_energies",
            "squared_parts"]
@@ -53,6 +52,23 @@ FBANK_CHUNK = 32  # clips per pass of ASTFeatures on the CPU (trick 5)
 
 def _needs_grad(t: torch.Tensor) -> bool:
     return torch.is_grad_enabled() and t.requires_grad
+
+
+def _check_float_dtype(dtype) -> torch.dtype:
+    """The layers' buffer dtype: a floating-point torch.dtype, or a TypeError."""
+    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
+        raise TypeError(f"dtype must be a floating-point torch.dtype (torch.float32 or torch.float64), got {dtype!r}")
+    return dtype
+
+
+def _half_precision(waveform) -> torch.dtype | None:
+    """float16 / bfloat16 when `waveform` is a tensor of that dtype (a half-precision model's input), else None.
+
+    The layers compute such input in float32 (FFTs of 400 points do not run in float16 on a
+    CPU, and would lose most of the dB range if they did) and hand the result back in the
+    input's dtype, so the network after them gets what its weights are."""
+    low = (torch.float16, torch.bfloat16)
+    return waveform.dtype if torch.is_tensor(waveform) and waveform.dtype in low else None
 
 
 # ----------------------------------------------------------------------------
@@ -132,7 +148,9 @@ class LogMel(nn.Module):
     The window and the mel filterbank with its rows doubled (trick 1) are
     non-persistent buffers of `dtype`: they move with `.to(device)` and stay
     out of the state_dict, since they follow from the constructor's arguments.
-    (`dtype=torch.float64` gives the plain function's float64 numbers.)
+    (`dtype=torch.float64` gives the plain function's float64 numbers.) A float16 or
+    bfloat16 waveform (a half-precision model's) is computed in float32 and returned
+    in its own dtype.
     """
 
     def __init__(self, sample_rate: int = 16000, n_fft: int = 400, hop_length: int = 160, n_mels: int = 64,
@@ -141,12 +159,17 @@ class LogMel(nn.Module):
                  pad_mode: str = "constant", mel_scale: str = "htk", norm: str | None = None,
                  dtype: torch.dtype = torch.float32):
         super().__init__()
-        win_length = _check_stft_params(n_fft, hop_length, win_length)
+        n_fft, hop_length, win_length = _check_stft_params(n_fft, hop_length, win_length)
         _check_db_params(1.0, 1e-10, top_db)
-        self.sample_rate, self.n_fft, self.hop_length, self.n_mels = sample_rate, n_fft, hop_length, n_mels
-        self.top_db, self.center, self.pad_mode = top_db, center, pad_mode
+        dtype = _check_float_dtype(dtype)
+        if pad_mode not in PAD_MODES:  # checked here, not at the first forward
+            raise ValueError(f"pad_mode must be one of {list(PAD_MODES)}, got {pad_mode!r}")
+        if not isinstance(center, bool):
+            raise TypeError(f"center must be True or False, got {center!r}")
         self.register_buffer("window", get_window(window, win_length, n_fft, dtype=dtype), persistent=False)  # (n_fft,)
         filterbank = mel_filterbank(n_fft // 2 + 1, n_mels, sample_rate, f_min, f_max, mel_scale, norm, dtype=dtype)
+        self.sample_rate, self.n_fft, self.hop_length, self.n_mels = sample_rate, n_fft, hop_length, filterbank.shape[1]
+        self.top_db, self.center, self.pad_mode = top_db, center, pad_mode
         self.register_buffer("pair_filterbank", filterbank.repeat_interleave(2, dim=0),
                              persistent=False)                     # (2 * n_freqs, n_mels)
 
@@ -155,14 +178,16 @@ class LogMel(nn.Module):
         return 1 + num_samples // self.hop_length if self.center else 1 + (num_samples - self.n_fft) // self.hop_length
 
     def forward(self, waveform: torch.Tensor) -> torch.Tensor:
-        waveform = validate_waveform(waveform, allow_batch=True, keep_float64=True)
+        half = _half_precision(waveform)                                    # float16 in: float16 out
+        waveform = _checked_waveform(waveform)                              # float32 (or float64)
         _check_length(waveform.shape[-1], self.n_fft, self.center, self.pad_mode)
         window, pair_filterbank = self.window.to(waveform.dtype), self.pair_filterbank.to(waveform.dtype)
         frames = frame_signal(waveform, self.n_fft, self.hop_length, self.center, self.pad_mode)  # (..., frames, n_fft)
         spectrum = torch.fft.rfft(frames * window, dim=-1)                  # (..., frames, n_freqs)
         parts = squared_parts(spectrum)                                     # (..., frames, 2 * n_freqs)
         mel = torch.matmul(pair_filterbank.T, parts.transpose(-1, -2))      # (..., n_mels, frames)
-        return _power_to_db_(mel, self.top_db)                              # (..., n_mels, frames) in dB
+        db = _power_to_db_(mel, self.top_db)                                # (..., n_mels, frames) in dB
+        return db if half is None else db.to(half)
 
     def extra_repr(self) -> str:
         return (f"sample_rate={self.sample_rate}, n_fft={self.n_fft}, hop_length={self.hop_length}, "
@@ -241,7 +266,9 @@ class ASTFeatures(nn.Module):
     def __init__(self, sample_rate: int = 16000, num_mel_bins: int = 128, max_length: int = 1024,
                  mean: float = AST_MEAN, std: float = AST_STD, *, dtype: torch.dtype = torch.float32):
         super().__init__()
-        _check_positive_int(max_length, "max_length")
+        max_length = _check_positive_int(max_length, "max_length")
+        num_mel_bins = _check_positive_int(num_mel_bins, "num_mel_bins")
+        dtype = _check_float_dtype(dtype)
         check_finite_number(mean, "mean")
         if not check_finite_number(std, "std") > 0:
             raise ValueError(f"std must be positive (AST's is {AST_STD}), got {std!r}")
@@ -257,10 +284,12 @@ class ASTFeatures(nn.Module):
         return 1 + (num_samples - self.frame_length) // self.frame_shift
 
     def forward(self, waveform: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
-        waveform = validate_waveform(waveform, allow_batch=True, keep_float64=True)
+        half = _half_precision(waveform)                                     # float16 in: float16 out
+        waveform = _checked_waveform(waveform)                               # float32 (or float64)
         valid = None if lengths is None else valid_frames(lengths, waveform, self.frame_length, self.frame_shift)
         batch = waveform if waveform.dim() == 2 else waveform.unsqueeze(0)  # (batch, samples)
         features = self._normalised_fbank(batch, valid)                      # (batch, max_length, num_mel_bins)
+        features = features if half is None else features.to(half)
         return features if waveform.dim() == 2 else features.squeeze(0)
 
     def _normalised_fbank(self, waveform: torch.Tensor, valid: torch.Tensor | None) -> torch.Tensor:

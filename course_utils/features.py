@@ -27,8 +27,10 @@ functions), computed with speed tricks that would hide the steps here.
 
 Every function accepts `(samples,)` or `(batch, samples)` and returns the same
 leading shape. Inputs are checked by `course_utils.audio.validate_waveform`
-(float32, but a float64 tensor is kept, so gradcheck can run); bad
-parameters raise a ValueError that names the parameter.
+(float32, but a float64 tensor is kept, so gradcheck can run), and a
+`(samples, channels)` array is refused rather than read as a batch of tiny
+clips; bad parameters raise a ValueError (TypeError for a non-number) that
+names the parameter.
 """
 
 from __future__ import annotations
@@ -36,33 +38,36 @@ from __future__ import annotations
 import math
 import numbers
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
 from course_utils.audio import check_sample_rate, validate_waveform
 
-__all__ = ["AST_MEAN", "AST_STD", "KALDI_EPSILON", "ast_features", "check_finite_number", "frame_signal",
-           "get_window", "hz_to_mel", "kaldi_fbank", "kaldi_frame_sizes", "kaldi_mel_banks", "kaldi_window", "log_mel_spectrogram",
-           "magnitude_spectrogram", "mel_filterbank", "mel_to_hz", "power_spectrogram", "power_to_db", "stft",
-           "stft_from_frames", "valid_frames"]
+__all__ = ["AST_MEAN", "AST_STD", "KALDI_EPSILON", "ast_features", "check_finite_number", "check_not_channels_last",
+           "frame_signal", "get_window", "hz_to_mel", "kaldi_fbank", "kaldi_frame_sizes", "kaldi_mel_banks",
+           "kaldi_window", "log_mel_spectrogram", "magnitude_spectrogram", "mel_filterbank", "mel_to_hz",
+           "power_spectrogram", "power_to_db", "stft", "stft_from_frames", "valid_frames"]
 
 # ----------------------------------------------------------------------------
 # Checks shared by every function below (and by course_utils.fast_features)
 
 
 def _check_positive_int(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+    """`value` as an int (a numpy integer is fine), or a ValueError naming `name` (bools and floats are refused)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
         raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return value
+    return int(value)
 
 
-def _check_stft_params(n_fft: int, hop_length: int, win_length: int | None) -> int:
-    _check_positive_int(n_fft, "n_fft")
-    _check_positive_int(hop_length, "hop_length")
+def _check_stft_params(n_fft: int, hop_length: int, win_length: int | None) -> tuple[int, int, int]:
+    """(n_fft, hop_length, win_length) as ints, checked; win_length defaults to n_fft."""
+    n_fft = _check_positive_int(n_fft, "n_fft")
+    hop_length = _check_positive_int(hop_length, "hop_length")
     win_length = n_fft if win_length is None else _check_positive_int(win_length, "win_length")
     if win_length > n_fft:
         raise ValueError(f"win_length={win_length} must not exceed n_fft={n_fft}")
-    return win_length
+    return n_fft, hop_length, win_length
 
 
 PAD_MODES = ("constant", "reflect", "replicate", "circular")  # what torch.stft and F.pad accept
@@ -89,6 +94,25 @@ def check_finite_number(value, name: str, *, positive: bool = False) -> float:
     if positive and not value > 0:
         raise ValueError(f"{name} must be positive, got {value!r}")
     return float(value)
+
+
+def check_not_channels_last(waveform: torch.Tensor, name: str = "waveform") -> torch.Tensor:
+    """Refuse a `(samples, channels)` array where `(batch, samples)` is expected; return `waveform`.
+
+    A stereo file read by soundfile is `(samples, 2)`. Taken as a batch it would be
+    48000 "clips" of 2 samples each: every step after would run, on nonsense. A batch
+    whose clips are at most 8 samples long, with more clips than that, is that mistake.
+    """
+    if waveform.dim() == 2 and waveform.shape[1] <= 8 < waveform.shape[0]:
+        raise ValueError(f"{name} has shape {tuple(waveform.shape)}: that looks like (samples, channels), but a batch "
+                         f"is (batch, samples); mix the channels to mono first, e.g. {name}.mean(dim=1)")
+    return waveform
+
+
+def _checked_waveform(waveform) -> torch.Tensor:
+    """`validate_waveform` for `(samples,)` or `(batch, samples)` (a float64 tensor stays float64),
+    and no `(samples, channels)` in disguise."""
+    return check_not_channels_last(validate_waveform(waveform, allow_batch=True, keep_float64=True))
 
 
 def _check_db_params(ref: float, amin: float, top_db: float | None) -> None:
@@ -119,8 +143,8 @@ def frame_signal(waveform: torch.Tensor, frame_length: int, hop_length: int, cen
     """
     if not isinstance(waveform, torch.Tensor):
         raise TypeError(f"waveform must be a torch.Tensor (..., samples), got {type(waveform).__name__}")
-    _check_positive_int(frame_length, "frame_length")
-    _check_positive_int(hop_length, "hop_length")
+    frame_length = _check_positive_int(frame_length, "frame_length")
+    hop_length = _check_positive_int(hop_length, "hop_length")
     if waveform.ndim == 0:
         raise ValueError("waveform must have a samples axis (..., samples), got a 0-d tensor")
     _check_length(waveform.shape[-1], frame_length, center, pad_mode, name="frame_length")
@@ -172,8 +196,8 @@ def stft_from_frames(waveform, n_fft: int = 400, hop_length: int = 160, win_leng
 
     Returns complex `(..., n_fft // 2 + 1, frames)`.
     """
-    waveform = validate_waveform(waveform, allow_batch=True, keep_float64=True)
-    win_length = _check_stft_params(n_fft, hop_length, win_length)
+    waveform = _checked_waveform(waveform)
+    n_fft, hop_length, win_length = _check_stft_params(n_fft, hop_length, win_length)
     _check_length(waveform.shape[-1], n_fft, center, pad_mode)
     frames = frame_signal(waveform, n_fft, hop_length, center, pad_mode)        # (..., frames, n_fft)
     w = get_window(window, win_length, n_fft, device=waveform.device, dtype=waveform.dtype)
@@ -189,8 +213,8 @@ def stft(waveform, n_fft: int = 400, hop_length: int = 160, win_length: int | No
     `t * hop_length` with zero padding (`pad_mode="constant"`; torchaudio uses
     "reflect"), no normalisation.
     """
-    waveform = validate_waveform(waveform, allow_batch=True, keep_float64=True)
-    win_length = _check_stft_params(n_fft, hop_length, win_length)
+    waveform = _checked_waveform(waveform)
+    n_fft, hop_length, win_length = _check_stft_params(n_fft, hop_length, win_length)
     _check_length(waveform.shape[-1], n_fft, center, pad_mode)
     w = get_window(window, win_length, n_fft, device=waveform.device, dtype=waveform.dtype)
     return torch.stft(waveform, n_fft, hop_length, n_fft, w, center=center, pad_mode=pad_mode,
@@ -224,9 +248,19 @@ def magnitude_spectrogram(waveform, n_fft: int = 400, hop_length: int = 160, **k
 # n_mels triangular filters, evenly spaced in mel, sum the power bins.
 
 
+def _as_float64(values, name: str) -> torch.Tensor:
+    """A number, list, array or tensor of numbers as a float64 tensor, or a TypeError naming `name`."""
+    if isinstance(values, str) or (isinstance(values, np.ndarray) and values.dtype.kind not in "fiub"):
+        raise TypeError(f"{name} must be a number or an array of numbers, got {values!r}")
+    try:
+        return torch.as_tensor(values, dtype=torch.float64)
+    except (TypeError, ValueError, RuntimeError) as exc:
+        raise TypeError(f"{name} must be a number or an array of numbers, got {type(values).__name__}") from exc
+
+
 def hz_to_mel(freq, mel_scale: str = "htk"):
     """Hertz -> mel. "htk": 2595 log10(1 + f/700). "slaney": linear below 1 kHz, log above (librosa's default)."""
-    freq = torch.as_tensor(freq, dtype=torch.float64)
+    freq = _as_float64(freq, "freq (Hz)")
     if mel_scale == "htk":
         return 2595.0 * torch.log10(1.0 + freq / 700.0)
     if mel_scale == "slaney":
@@ -239,7 +273,7 @@ def hz_to_mel(freq, mel_scale: str = "htk"):
 
 def mel_to_hz(mel, mel_scale: str = "htk"):
     """Mel -> hertz, the inverse of `hz_to_mel`."""
-    mel = torch.as_tensor(mel, dtype=torch.float64)
+    mel = _as_float64(mel, "mel")
     if mel_scale == "htk":
         return 700.0 * (10.0 ** (mel / 2595.0) - 1.0)
     if mel_scale == "slaney":
@@ -252,7 +286,8 @@ def mel_to_hz(mel, mel_scale: str = "htk"):
 def _frequency_band(low: float, high: float | None, sample_rate: int, low_name: str, high_name: str) -> float:
     """Check 0 <= low < high <= Nyquist; return `high` (Nyquist when None)."""
     nyquist = sample_rate / 2
-    high = nyquist if high is None else float(high)
+    low = check_finite_number(low, low_name)
+    high = nyquist if high is None else check_finite_number(high, high_name)
     if high > nyquist:
         raise ValueError(f"{high_name}={high} Hz is above the Nyquist frequency {nyquist} Hz (sample_rate={sample_rate} / 2)")
     if not 0.0 <= low < high:
@@ -275,8 +310,8 @@ def mel_filterbank(n_freqs: int, n_mels: int, sample_rate: int, f_min: float = 0
     for the frequency resolution).
     """
     check_sample_rate(sample_rate)
-    _check_positive_int(n_freqs, "n_freqs")
-    _check_positive_int(n_mels, "n_mels")
+    n_freqs = _check_positive_int(n_freqs, "n_freqs")
+    n_mels = _check_positive_int(n_mels, "n_mels")
     f_max = _frequency_band(f_min, f_max, sample_rate, "f_min", "f_max")
     if norm not in (None, "slaney"):
         raise ValueError(f"norm must be None or 'slaney', got {norm!r}")
@@ -316,6 +351,9 @@ def power_to_db(spec: torch.Tensor, ref: float = 1.0, amin: float = 1e-10, top_d
     """
     if not isinstance(spec, torch.Tensor):
         raise TypeError(f"spec must be a torch.Tensor of powers, got {type(spec).__name__}")
+    if spec.is_complex():
+        raise ValueError(f"spec is complex ({spec.dtype}), a spectrum rather than powers: pass spec.abs() ** 2 "
+                         "(or power_spectrogram(waveform))")
     _check_db_params(ref, amin, top_db)
     db = 10.0 * torch.log10(spec.clamp(min=amin)) - 10.0 * math.log10(max(amin, ref))
     if top_db is not None:
@@ -341,7 +379,7 @@ def log_mel_spectrogram(waveform, sample_rate: int = 16000, n_fft: int = 400, ho
     with `pad_mode="reflect"` (torchaudio's padding). The layer
     `course_utils.fast_features.LogMel` computes the same, faster.
     """
-    waveform = validate_waveform(waveform, allow_batch=True, keep_float64=True)
+    waveform = _checked_waveform(waveform)
     power = power_spectrogram(waveform, n_fft, hop_length, win_length, window, center, pad_mode)  # (..., freqs, frames)
     filterbank = mel_filterbank(n_fft // 2 + 1, n_mels, sample_rate, f_min, f_max, mel_scale, norm,
                                 device=waveform.device, dtype=waveform.dtype)                # (freqs, n_mels)
@@ -399,7 +437,7 @@ def kaldi_mel_banks(num_mel_bins: int, n_fft: int, sample_rate: int, low_freq: f
     weight 0. Some filters may be empty at low frequencies; Kaldi keeps them
     (their log is log(epsilon)).
     """
-    _check_positive_int(num_mel_bins, "num_mel_bins")
+    num_mel_bins = _check_positive_int(num_mel_bins, "num_mel_bins")
     high_freq = _frequency_band(low_freq, high_freq, sample_rate, "low_freq", "high_freq")
 
     def mel(f):
@@ -424,7 +462,7 @@ def kaldi_fbank(waveform, sample_rate: int = 16000, num_mel_bins: int = 128, fra
     num_mel_bins=num_mel_bins, window_type="hanning")` (the call ASTFeatureExtractor
     makes), batched. Note the layout: time first, like Kaldi and AST.
     """
-    waveform = validate_waveform(waveform, allow_batch=True, keep_float64=True)
+    waveform = _checked_waveform(waveform)
     if isinstance(preemphasis, bool) or not isinstance(preemphasis, (int, float)) or not 0.0 <= preemphasis <= 1.0:
         raise ValueError(f"preemphasis must be a number in [0, 1] (Kaldi's default is 0.97), got {preemphasis!r}")
     frame_length, frame_shift, n_fft = kaldi_frame_sizes(sample_rate, frame_length_ms, frame_shift_ms)
@@ -455,7 +493,7 @@ def valid_frames(lengths, waveform: torch.Tensor, frame_length: int, frame_shift
         raise ValueError(f"lengths must have shape ({waveform.shape[0] if waveform.dim() == 2 else 'batch'},), one "
                          f"per clip of a (batch, samples) waveform; got {tuple(lengths.shape)} for waveform "
                          f"{tuple(waveform.shape)}")
-    if lengths.is_floating_point() or lengths.is_complex():
+    if lengths.is_floating_point() or lengths.is_complex() or lengths.dtype == torch.bool:
         raise ValueError(f"lengths must be integer sample counts, got dtype {lengths.dtype}")
     if (lengths < frame_length).any() or (lengths > waveform.shape[-1]).any():
         raise ValueError(f"lengths must be between {frame_length} (one frame) and {waveform.shape[-1]} samples, "
@@ -474,8 +512,8 @@ def ast_features(waveform, sample_rate: int = 16000, num_mel_bins: int = 128, ma
     exactly as if the clip had gone through the extractor alone. The layer
     `course_utils.fast_features.ASTFeatures` computes the same, faster.
     """
-    waveform = validate_waveform(waveform, allow_batch=True, keep_float64=True)
-    _check_positive_int(max_length, "max_length")
+    waveform = _checked_waveform(waveform)
+    max_length = _check_positive_int(max_length, "max_length")
     check_finite_number(mean, "mean")
     if not check_finite_number(std, "std") > 0:
         raise ValueError(f"std must be positive (AST's is {AST_STD}), got {std!r}")

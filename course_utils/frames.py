@@ -62,6 +62,8 @@ _EPS = 1e-9  # float slack: 0.03 / 0.01 is 2.9999999999999996, and must count as
 
 
 def _check_classes(classes: Sequence[str]) -> list[str]:
+    if isinstance(classes, np.ndarray) and classes.ndim == 1:
+        classes = classes.tolist()  # e.g. np.unique(names)
     if isinstance(classes, str) or not isinstance(classes, Sequence):
         raise TypeError(f"classes must be a list of class names, e.g. ['speech', 'knock'], got {classes!r}")
     classes = list(classes)
@@ -88,6 +90,9 @@ def _as_event_list(events) -> list[Mapping]:
         keys = ("onset", "offset", "label")
         if not all(k in events for k in keys):
             raise ValueError(f"events as a mapping must have keys {keys}, got {sorted(events)}")
+        if any(isinstance(events[k], (str, bytes)) or not hasattr(events[k], "__len__") for k in keys):
+            raise ValueError(f"events as a mapping hold lists (onset, offset, label: one entry per event); "
+                             f"got a single event {dict(events)!r}: wrap it in a list, [event]")
         n = len(events["onset"])
         if any(len(events[k]) != n for k in keys):
             raise ValueError("events as a mapping must have onset, offset and label lists of the same length")
@@ -177,7 +182,7 @@ def _binarize(frame_labels, threshold: float, name: str = "frame_labels") -> tor
             raise ValueError(f"{name} must be bool, 0/1 or probabilities in [0, 1]; got integer values outside {{0, 1}}")
         return x.bool()
     _check_probabilities(x, name)
-    if not 0.0 <= threshold <= 1.0:
+    if not 0.0 <= check_finite_number(threshold, "threshold") <= 1.0:
         raise ValueError(f"threshold must be in [0, 1], got {threshold!r}")
     return x >= threshold
 

@@ -70,6 +70,12 @@ AGGREGATIONS = ("mean", "max")
 # One clip
 
 
+def _channel_axis(shape) -> str:
+    """The `dim=` of the channel axis of a 2-D recording: the short one ((2, n) torchaudio's layout,
+    (n, 2) soundfile's), as the argument to write in a hint."""
+    return "dim=0" if shape[0] <= shape[1] else "dim=1"
+
+
 def _from_audio_dict(audio: Mapping, sample_rate: int | None) -> tuple[object, int]:
     """`(array, rate)` from an audio dict as `datasets` rows and transformers' pipelines hold them:
     `{"array": samples, "sampling_rate": rate}` (e.g. `ds["train"][0]["audio"]`)."""
@@ -103,7 +109,7 @@ def prepare_waveform(model: nn.Module, path_or_waveform, sample_rate: int | None
         waveform = path_or_waveform if torch.is_tensor(path_or_waveform) else np.asarray(path_or_waveform)
         if waveform.ndim == 2 and min(waveform.shape) <= 2:
             raise ValueError(f"predict needs a mono waveform (samples,), got shape {tuple(waveform.shape)}: "
-                             "stereo? mix it down first, e.g. waveform.mean(dim=0)")
+                             f"stereo? mix it down first, e.g. waveform.mean({_channel_axis(waveform.shape)})")
         if waveform.ndim != 1:
             raise ValueError(f"predict needs one mono waveform of shape (samples,), got shape {tuple(waveform.shape)}; "
                              "for a batch use evaluate() or call the model directly")
@@ -170,10 +176,11 @@ class TensorSource(AudioSource):
 
     def __init__(self, waveform, sample_rate: int, target_rate: int, name: str = "waveform"):
         sample_rate = check_sample_rate(sample_rate)
-        waveform = torch.as_tensor(np.asarray(waveform)) if not torch.is_tensor(waveform) else waveform
+        waveform = np.asarray(waveform) if not torch.is_tensor(waveform) else waveform  # dtype: validate_waveform
         if waveform.ndim == 2 and min(waveform.shape) <= 8:
             raise ValueError(f"{name} must be mono (samples,), got shape {tuple(waveform.shape)}: several channels? "
-                             f"mix them down first, e.g. waveform.mean(dim=0) (as course_utils.audio.load_audio does)")
+                             f"mix them down first, e.g. waveform.mean({_channel_axis(waveform.shape)}) "
+                             "(as course_utils.audio.load_audio does)")
         waveform = validate_waveform(waveform, name=name)  # (S,) float32, finite, non-empty
         if sample_rate != target_rate:
             waveform = resample(waveform, sample_rate, target_rate)
@@ -258,6 +265,9 @@ def as_source(path_or_waveform, model_rate: int, sample_rate: int | None = None)
             raise ValueError(f"sample_rate={sample_rate} is only for arrays: a file's rate is read from the file "
                              f"({str(path_or_waveform)!r})")
         return FileSource(path_or_waveform, model_rate)
+    if not torch.is_tensor(path_or_waveform) and not isinstance(path_or_waveform, (np.ndarray, list, tuple)):
+        raise TypeError(f"expected a file path, a mono waveform (tensor or array) or an audio dict "
+                        f"{{'array', 'sampling_rate'}}, got {type(path_or_waveform).__name__}")
     if sample_rate is None:
         raise ValueError(f"pass sample_rate= with a waveform (the model expects {model_rate} Hz; "
                          f"a recording at another rate would be heard pitched up or down)")
@@ -313,11 +323,15 @@ def aggregate(probs: torch.Tensor, weights: torch.Tensor | None = None, method: 
         raise TypeError(f"probs must be a tensor (windows, classes), got {type(probs).__name__}")
     if probs.ndim != 2 or probs.shape[0] == 0:
         raise ValueError(f"probs must be (windows, classes) with at least one window, got shape {tuple(probs.shape)}")
+    if not torch.isfinite(probs).all():
+        raise ValueError(f"probs contains {int((~torch.isfinite(probs)).sum())} NaN or Inf values")
     if method == "max":
         return probs.max(dim=0).values
     weights = torch.ones(probs.shape[0]) if weights is None else torch.as_tensor(weights, dtype=probs.dtype)
-    if weights.shape != probs.shape[:1] or (weights < 0).any() or weights.sum() <= 0:
-        raise ValueError(f"weights must be ({probs.shape[0]},), non-negative, not all zero; got {weights.tolist()}")
+    if (weights.shape != probs.shape[:1] or not torch.isfinite(weights).all() or (weights < 0).any()
+            or weights.sum() <= 0):
+        raise ValueError(f"weights must be ({probs.shape[0]},), non-negative, finite, not all zero; "
+                         f"got {weights.tolist()}")
     return (weights[:, None] * probs).sum(dim=0) / weights.sum()  # (C,)
 
 
@@ -378,12 +392,14 @@ def sliding_window_predict(model: nn.Module, path_or_waveform, *, sample_rate: i
     check_classifier(model, clip_level=True)
     if aggregation not in AGGREGATIONS:
         raise ValueError(f"unknown aggregation {aggregation!r}; choose one of {AGGREGATIONS}")
-    if not isinstance(batch_size, int) or batch_size <= 0:
-        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+    batch_size = check_positive_int(batch_size, "batch_size")
     source = as_source(path_or_waveform, model.sample_rate, sample_rate)
     sr, window = source.sample_rate, int(model.num_samples)
     hop_seconds = window / sr / 2 if hop_seconds is None else check_finite_number(hop_seconds, "hop_seconds")
     hop = round(hop_seconds * sr)
+    if hop_seconds > 0 and hop <= 0:
+        raise ValueError(f"hop_seconds={hop_seconds!r} is less than one sample at {sr} Hz; "
+                         f"use a hop between {1 / sr:g} s and the window ({window / sr:g} s)")
     if not hop_seconds > 0 or hop <= 0 or hop > window:
         raise ValueError(f"hop_seconds must be > 0 and at most the window ({window / sr:g} s), got {hop_seconds!r}")
     total = len(source)
@@ -431,8 +447,12 @@ def predict_frame_probabilities(model, waveforms: torch.Tensor, batch_size: int 
     if not getattr(model, "frame_level", False):
         raise TypeError(f"{type(model).__name__} predicts one label per clip: predict_frame_probabilities is for frame "
                         "classifiers; score clips with course_utils.train.evaluate or predict")
-    if not torch.is_tensor(waveforms) or waveforms.ndim != 2:
-        raise ValueError(f"waveforms must be a tensor (batch, samples), got {getattr(waveforms, 'shape', type(waveforms))}")
+    if not torch.is_tensor(waveforms):
+        raise TypeError(f"waveforms must be a torch tensor (batch, samples), got {type(waveforms).__name__}; "
+                        "convert with torch.as_tensor(x, dtype=torch.float32)")
+    if waveforms.ndim != 2:
+        raise ValueError(f"waveforms must be a tensor (batch, samples), got shape {tuple(waveforms.shape)}"
+                         + ("; for one clip use waveform[None]" if waveforms.ndim == 1 else ""))
     check_positive_int(batch_size, "batch_size")
     was_training = model.training
     model.eval()

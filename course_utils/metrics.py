@@ -20,11 +20,12 @@ speaker-frame).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import torch
 
+from course_utils.features import check_finite_number
 from course_utils.frames import (_EPS, _as_event_list, _as_tensor, _binarize, _check_classes, _check_event,
                                  _check_grid, frame_labels_to_events)
 from course_utils.models.base import check_positive_int, holds_class_names
@@ -51,8 +52,8 @@ __all__ = [
 # hide behind the others).
 
 
-def _as_class_indices(values, name: str) -> torch.Tensor:
-    """Integer class indices (N,) from indices (N,) or scores (N, C)."""
+def _as_class_indices(values, name: str) -> tuple[torch.Tensor, int | None]:
+    """Integer class indices (N,) from indices (N,) or scores (N, C); and C when scores were given."""
     if not torch.is_tensor(values) and not isinstance(values, (np.ndarray, list, tuple)):
         raise TypeError(f"{name} must be a tensor of class indices (N,) or scores (N, C), got {type(values).__name__}")
     if holds_class_names(values):
@@ -64,25 +65,34 @@ def _as_class_indices(values, name: str) -> torch.Tensor:
         raise ValueError(f"{name} cannot be turned into a tensor of class indices ({exc})") from None
     if t.dtype == torch.bool or t.is_complex():
         raise ValueError(f"{name} must be integer class indices (N,) or scores (N, C), got dtype {t.dtype}")
+    if t.is_floating_point() and not torch.isfinite(t).all():  # argmax would pick a NaN as the winner
+        raise ValueError(f"{name} contains {int((~torch.isfinite(t)).sum())} NaN or Inf values")
+    num_scores = None
     if t.ndim == 2:  # logits or probabilities (N, C)
+        num_scores = t.shape[1]
         t = t.argmax(dim=1)
     if t.ndim != 1:
         raise ValueError(f"{name} must be class indices (N,) or scores (N, C), got shape {tuple(t.shape)}")
     if t.is_floating_point():
         if not torch.all(t == t.round()):
             raise ValueError(f"{name} must be integer class indices, got non-integer values such as {t[t != t.round()][0].item()}")
-    return t.detach().cpu().long()
+    return t.detach().cpu().long(), num_scores
 
 
 def _pair(predictions, targets) -> tuple[torch.Tensor, torch.Tensor]:
-    preds = _as_class_indices(predictions, "predictions")
-    target = _as_class_indices(targets, "targets")
+    preds, pred_classes = _as_class_indices(predictions, "predictions")
+    target, target_classes = _as_class_indices(targets, "targets")
     if preds.shape != target.shape:
         raise ValueError(f"predictions and targets differ in length: {preds.numel()} vs {target.numel()}")
     if preds.numel() == 0:
         raise ValueError("predictions and targets are empty: nothing to score")
     if (preds < 0).any() or (target < 0).any():
         raise ValueError(f"class indices must be >= 0, got min prediction {preds.min().item()}, min target {target.min().item()}")
+    for name, index, scored, classes in (("targets", target, "predictions", pred_classes),
+                                         ("predictions", preds, "targets", target_classes)):
+        if classes is not None and index.max() >= classes:  # a class the scores have no column for
+            raise ValueError(f"{name} hold class index {index.max().item()} but {scored} are scores for {classes} "
+                             f"classes (indices 0..{classes - 1})")
     return preds, target
 
 
@@ -254,6 +264,12 @@ def event_scores_over_clips(estimated_per_clip, reference_per_clip, classes: Seq
     """`event_scores` over a data set: events are matched clip by clip (never across clips) and the
     counts added up before the scores are computed. Same return layout."""
     estimated_per_clip, reference_per_clip = list(estimated_per_clip), list(reference_per_clip)
+    for name, clips in (("estimated_per_clip", estimated_per_clip), ("reference_per_clip", reference_per_clip)):
+        single = next((i for i, clip in enumerate(clips) if isinstance(clip, Mapping) and "onset" in clip
+                       and not isinstance(clip["onset"], (list, tuple, np.ndarray))), None)
+        if single is not None:
+            raise ValueError(f"{name}[{single}] is a single event, not a clip's list of events: {name} holds one list "
+                             "of events per clip (for one clip, call event_scores)")
     if len(estimated_per_clip) != len(reference_per_clip):
         raise ValueError(f"{len(estimated_per_clip)} clips of estimated events but {len(reference_per_clip)} of reference events")
     classes = _check_classes(classes)
@@ -291,7 +307,11 @@ def collar_mask(reference: torch.Tensor, collar_frames: float) -> torch.Tensor:
     reference segment boundary, so a system is not charged for where exactly a
     human annotator put a turn's edge.
     """
-    if collar_frames <= 0:
+    reference = _as_tensor(reference, "reference").bool()
+    if reference.ndim < 2:
+        raise ValueError(f"reference must be speaker activity (..., frames, speakers), "
+                         f"got shape {tuple(reference.shape)}")
+    if check_finite_number(collar_frames, "collar_frames") <= 0:
         return torch.ones(reference.shape[:-1], dtype=torch.bool, device=reference.device)
     padded = torch.nn.functional.pad(reference.to(torch.int8).transpose(-1, -2), (1, 1))       # (..., S, T + 2)
     changes = (padded[..., 1:] != padded[..., :-1]).any(-2)                                      # (..., T + 1)
@@ -341,7 +361,8 @@ def diarization_error_rate(predicted, reference, threshold: float = 0.5, optimal
     if collar > 0 and (hop_seconds is None or isinstance(hop_seconds, bool) or not isinstance(hop_seconds, (int, float))
                        or not hop_seconds > 0 or not math.isfinite(hop_seconds)):
         raise ValueError(f"a collar in seconds needs hop_seconds, the frame hop in seconds (> 0); got {hop_seconds!r}")
-    pred, ref = pred.reshape(-1, *pred.shape[-2:]).cpu(), ref.reshape(-1, *ref.shape[-2:]).cpu()  # (clips, T, S)
+    clips = math.prod(pred.shape[:-2])  # 1 for (T, S); explicit, so that T = 0 frames reshapes too
+    pred, ref = pred.reshape(clips, *pred.shape[-2:]).cpu(), ref.reshape(clips, *ref.shape[-2:]).cpu()  # (clips, T, S)
     scored = collar_mask(ref, collar / hop_seconds if collar > 0 else 0.0)                        # (clips, T)
     if optimal_mapping:
         from scipy.optimize import linear_sum_assignment

@@ -44,8 +44,10 @@ def median_filter(x, kernel_size: int) -> torch.Tensor:
     On 0/1 input this is a majority vote over the window.
     """
     x = _as_tensor(x, "x")
-    if isinstance(kernel_size, bool) or not isinstance(kernel_size, int) or kernel_size < 1 or kernel_size % 2 == 0:
+    if (isinstance(kernel_size, bool) or not isinstance(kernel_size, (int, np.integer)) or kernel_size < 1
+            or kernel_size % 2 == 0):
         raise ValueError(f"kernel_size must be a positive odd int (frames), got {kernel_size!r}")
+    kernel_size = int(kernel_size)
     if x.ndim < 2:
         raise ValueError(f"x must have shape (..., frames, classes), got {tuple(x.shape)}")
     if kernel_size == 1 or x.shape[-2] == 0:
@@ -158,6 +160,8 @@ def postprocess(probs, *, median: int = 1, on_threshold: float = 0.5, off_thresh
 # ----------------------------------------------------------------------------
 # Choosing the settings on validation clips
 
+_SETTINGS = ("median", "on_threshold", "off_threshold", "min_gap", "min_duration")  # postprocess's keywords
+
 # The settings `tune_postprocess` tries by default: 3 median filters x 2 off-thresholds
 # (hysteresis, on at 0.5) x 2 minimum durations x 2 gap fillings = 24 combinations.
 POSTPROCESS_GRID = [dict(median=m, on_threshold=0.5, off_threshold=off, min_duration=d, min_gap=g)
@@ -171,5 +175,15 @@ def tune_postprocess(probs, reference_per_clip, hop_seconds: float, classes: Seq
     grid = POSTPROCESS_GRID if grid is None else list(grid)
     if not grid:
         raise ValueError("grid is empty: give at least one set of postprocess settings")
+    p = _as_tensor(probs, "probs")
+    if p.ndim != 3:
+        raise ValueError(f"probs must be (clips, frames, classes), got shape {tuple(p.shape)}; "
+                         "for one clip use probs[None]")
+    for i, settings in enumerate(grid):
+        if not isinstance(settings, Mapping):
+            raise TypeError(f"grid[{i}] must be a dict of postprocess settings, got {type(settings).__name__}")
+        unknown = sorted(set(settings) - set(_SETTINGS))
+        if unknown:
+            raise ValueError(f"grid[{i}] has unknown setting(s) {unknown}; postprocess takes {list(_SETTINGS)}")
     return dict(max(grid, key=lambda kw: activity_event_f1(postprocess(probs, **kw), reference_per_clip, hop_seconds,
                                                            classes, onset_tolerance)))

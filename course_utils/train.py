@@ -45,7 +45,7 @@ __all__ = ["History", "as_dataset", "evaluate", "fit"]
 
 
 def as_dataset(data, name: str = "data", *, labels: Sequence[str] | None = None,
-               sample_rate: int | None = None) -> Dataset:
+               sample_rate: int | None = None, num_samples: int | None = None) -> Dataset:
     """A torch Dataset of `(waveform, target)` or `(waveform, length, target)` items.
 
     `data` is a tuple `(waveforms (N, S), targets)`, a tuple `(waveforms (N, S),
@@ -59,11 +59,13 @@ def as_dataset(data, name: str = "data", *, labels: Sequence[str] | None = None,
     is read with `course_utils.data.clip_tensors`; its sampling rate must equal
     `sample_rate` (the model's, in `fit` and `evaluate`) and its label names are mapped
     through `labels`, so a split whose classes come in another order still trains the right outputs.
+    Its clips are zero-padded to the longest of them, and to at least `num_samples` (the model's, in
+    `fit` and `evaluate`): a split of 0.05-s clips is read as the model's input length, as `predict` reads one.
     """
     if isinstance(data, Dataset):
         return data
     if type(data).__module__.split(".")[0] == "datasets":  # a datasets.Dataset split (or a DatasetDict)
-        return _split_dataset(data, name, labels, sample_rate)
+        return _split_dataset(data, name, labels, sample_rate, num_samples)
     if not isinstance(data, (tuple, list)) or len(data) not in (2, 3):
         raise TypeError(f"{name} must be (waveforms, targets), (waveforms, lengths, targets) or a torch Dataset, "
                         f"got {type(data).__name__}" + (f" of length {len(data)}" if isinstance(data, (tuple, list)) else ""))
@@ -113,23 +115,29 @@ def as_dataset(data, name: str = "data", *, labels: Sequence[str] | None = None,
     return TensorDataset(*tensors)
 
 
-def _split_dataset(split, name: str, labels: Sequence[str] | None, sample_rate: int | None) -> TensorDataset:
-    """A `datasets.Dataset` split as `(waveforms, lengths, targets)`, its rate and label names checked."""
+def _split_dataset(split, name: str, labels: Sequence[str] | None, sample_rate: int | None,
+                   num_samples: int | None = None) -> TensorDataset:
+    """A `datasets.Dataset` split as `(waveforms, lengths, targets)`, its rate and label names checked, the
+    waveforms `(N, S)` zero-padded to S >= `num_samples`."""
     from course_utils.data import clip_tensors
 
     waveforms, lengths, targets = clip_tensors(split, sample_rate=sample_rate)
+    if num_samples is not None and waveforms.shape[1] < num_samples:
+        waveforms = nn.functional.pad(waveforms, (0, int(num_samples) - waveforms.shape[1]))  # (N, num_samples)
     names = getattr(split.features.get("label"), "names", None)
     if labels is not None and names is not None and list(names) != list(labels):
         targets = label_indices([names[i] for i in targets.tolist()], labels, f"{name} labels")
     return TensorDataset(waveforms, lengths, targets)
 
 
-def _unpack(batch, device: torch.device, labels: Sequence[str] | None = None):
+def _unpack(batch, device: torch.device, labels: Sequence[str] | None = None, min_samples: int = 1):
     """(waveforms, lengths or None, targets) on `device` from a batch of 2 or 3 tensors; class names
-    (a Dataset whose items carry strings) are mapped through `labels`."""
+    (a Dataset whose items carry strings) are mapped through `labels`. A length under `min_samples`
+    (the model's shortest readable clip: one fbank or encoder frame) is raised to it, as `predict` does:
+    a 5-ms click counts that much of its zero padding as audio instead of giving the model no frame."""
     if len(batch) == 3:
         waveforms, lengths, targets = batch
-        lengths = lengths.to(device)
+        lengths = lengths.clamp(min=min(int(min_samples), waveforms.shape[-1])).to(device)  # (B,)
     else:
         (waveforms, targets), lengths = batch, None
     if not torch.is_tensor(targets):
@@ -248,7 +256,9 @@ def fit(
     Args:
         train_data, val_data: `(waveforms, targets)`, `(waveforms, lengths, targets)`, a torch Dataset,
             or a `datasets.Dataset` split (its sampling rate must be `model.sample_rate`). Targets may be
-            class names, mapped through `model.labels` (see `as_dataset`).
+            class names, mapped through `model.labels` (see `as_dataset`). A clip shorter than
+            `model.min_samples` (one fbank or encoder frame) is read with that much of its padding, as
+            `predict` reads it (here and in `evaluate`).
         epochs: at most this many passes over the training data.
         lr, weight_decay: for AdamW over the parameters that require grad (frozen ones stay put),
             unless you pass your own `optimizer`.
@@ -297,9 +307,10 @@ def fit(
     progress = _progress_default() if progress is None else progress
     loss_fn = loss_fn or model.loss
 
-    train_set = as_dataset(train_data, "train_data", labels=model.labels, sample_rate=model.sample_rate)
-    val_set = (as_dataset(val_data, "val_data", labels=model.labels, sample_rate=model.sample_rate)
-               if val_data is not None else None)
+    train_set = as_dataset(train_data, "train_data", labels=model.labels, sample_rate=model.sample_rate,
+                           num_samples=model.num_samples)
+    val_set = (as_dataset(val_data, "val_data", labels=model.labels, sample_rate=model.sample_rate,
+                          num_samples=model.num_samples) if val_data is not None else None)
     for ds, name in ((train_set, "train_data"), (val_set, "val_data")):
         if ds is not None:
             _check_targets(ds, model, name)
@@ -310,6 +321,7 @@ def fit(
     generator = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)
     loader = DataLoader(train_set, batch_size=batch_size, shuffle=True, generator=generator, drop_last=False)
+    shortest = getattr(model, "min_samples", 1)  # clips shorter than one frame are read with padding
     model.to(device)
     if optimizer is None:
         params = [p for p in model.parameters() if p.requires_grad]
@@ -331,7 +343,8 @@ def fit(
         model.train()
         total_loss, seen = 0.0, 0
         for batch in loader:
-            waveforms, lengths, targets = _unpack(batch, device, model.labels)  # (B, S), (B,) or None, (B,) or (B, C)
+            # (B, S), (B,) or None, (B,) or (B, C)
+            waveforms, lengths, targets = _unpack(batch, device, model.labels, shortest)
             if augment is not None:
                 waveforms, targets = augment(waveforms, targets)
             with _autocast(device, amp):
@@ -411,7 +424,7 @@ def evaluate(
         raise ValueError(f"threshold must be a probability in [0, 1] (multi-label: on at >= threshold), got {threshold!r}")
     if loss_fn is not None and not callable(loss_fn):
         raise TypeError(f"loss_fn must be a function (or None), got {type(loss_fn).__name__}")
-    dataset = as_dataset(data, labels=model.labels, sample_rate=model.sample_rate)
+    dataset = as_dataset(data, labels=model.labels, sample_rate=model.sample_rate, num_samples=model.num_samples)
     _check_targets(dataset, model, "data")
     device = get_device(device) if device is not None else model_device(model)
     amp = device.type == "cuda" if amp is None else (amp and device.type == "cuda")
@@ -420,7 +433,7 @@ def evaluate(
     model.to(device).eval()
     all_logits, all_targets = [], []
     for batch in DataLoader(dataset, batch_size=batch_size, shuffle=False):
-        waveforms, lengths, targets = _unpack(batch, device, model.labels)
+        waveforms, lengths, targets = _unpack(batch, device, model.labels, getattr(model, "min_samples", 1))
         with _autocast(device, amp):
             logits = model(waveforms, lengths)
         all_logits.append(logits.float().cpu())

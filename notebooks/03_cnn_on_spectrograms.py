@@ -67,6 +67,8 @@ from course_utils.train import evaluate, fit
 transformers.utils.logging.disable_progress_bar()  # no loading bars from transformers in the outputs
 seed_everything(0)
 device = get_device()
+if device.type == "cpu":  # the thread count changes the last digits of trained numbers: fix it (05 says more)
+    torch.set_num_threads(2)
 print("device:", device.type)
 
 # %% [markdown]

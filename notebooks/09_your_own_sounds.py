@@ -84,6 +84,8 @@ QUICK = True          # False: 5 seeds and 40 epochs per model (about 5x the qui
 
 seed_everything(0)
 device = get_device()
+if device.type == "cpu":  # the thread count changes the last digits of trained numbers: fix it (05 says more)
+    torch.set_num_threads(2)
 SEEDS = (0, 1, 2) if QUICK else (0, 1, 2, 3, 4)
 EPOCHS = {"cnn": 20, "ast": 20, "wav2vec2": 10} if QUICK else {"cnn": 40, "ast": 40, "wav2vec2": 40}
 DEFAULT = DATA == "instruments"  # the checks on measured numbers below are for the default set
@@ -106,6 +108,10 @@ DEFAULT = DATA == "instruments"  # the checks on measured numbers below are for 
 # ```
 #
 # WAV, FLAC and OGG files at any sample rate: each is resampled to 16 kHz, stereo is mixed to mono.
+# What a copied folder carries along is skipped (`.DS_Store`, the `._a.wav` files a Mac leaves on a USB
+# stick, `__MACOSX/`, notes such as `README.txt`); a clip the course would otherwise lose is refused by name
+# (a phone's `.m4a`, which soundfile cannot decode; `dog/2023/a.wav`, one folder too deep; an empty file).
+# `val/` or `dev/` is read as the validation split, as `datasets` reads it.
 # A folder of label sub-folders is one split, `train`; the splits it lacks are cut from it **class by
 # class** (`course_utils.data.ensure_splits`: 15 % validation, 15 % test, at least one clip of each
 # class in each), so every class is in every split. Give the folder its own `test/` when you can:

@@ -1196,7 +1196,7 @@ INFERENCE = [
     case(lambda c: sliding_window_predict(c.cnn, noise(3 * S)), ValueError, r"pass sample_rate= with a waveform.*16000 Hz",
          "windows-tensor-without-rate"),
     case(lambda c: sliding_window_predict(c.cnn, noise(3 * S, 2), sample_rate=SR), ValueError,
-         r"must be mono \(samples,\), got shape \(12000, 2\).*mean\(dim=0\)", "windows-samples-by-channels"),
+         r"must be mono \(samples,\), got shape \(12000, 2\).*mean\(dim=1\)", "windows-samples-by-channels"),
     case(lambda c: sliding_window_predict(c.cnn, c.root / "missing.wav"), FileNotFoundError, r"audio file not found",
          "windows-missing-file"),
     case(lambda c: chunked_frame_predict(c.frames, noise(SR), sample_rate=SR, chunk_seconds=0), ValueError,

@@ -2,8 +2,18 @@
 
     .venv/bin/python tools/teaching_times.py               # after `make course`, for the running column
     .venv/bin/python tools/teaching_times.py --minutes-per-exercise 10 --words-per-minute 100
+    .venv/bin/python tools/teaching_times.py --timed docs/walkthroughs.csv   # beside your dry runs
 
-These are estimates from a formula, not a timed walk-through with learners.
+These are estimates from a formula, not a timed walk-through with learners. A dry run is the
+measurement: time each notebook once, as a learner would work it (read, run, do the exercises),
+and write one row per notebook and person in a CSV file:
+
+    notebook,minutes,who,date
+    03,75,teacher,2026-12-01
+    03,92,colleague,2026-12-02
+
+`--timed` adds two columns: the median of the timed minutes for each notebook (with the number of
+runs), and its ratio to the estimate, which says how to adjust the rates for your room.
 For each `notebooks/NN_topic.ipynb`:
 
     reading       words of the markdown cells / WORDS_PER_MINUTE
@@ -27,7 +37,9 @@ dry run with a learner or two, with the flags below.
 from __future__ import annotations
 
 import argparse
+import csv
 import json
+import statistics
 import math
 import re
 import sys
@@ -92,6 +104,40 @@ def read_report(path: Path) -> tuple[dict[str, tuple[int, str]], list[str]]:
     return rows, header
 
 
+TIMED_COLUMNS = ("notebook", "minutes")
+
+
+def read_timed(path: Path, notebooks: list[str]) -> dict[str, list[float]]:
+    """{notebook stem: [minutes, ...]} from a dry-run CSV (columns notebook, minutes; others are notes).
+
+    `notebook` is the two-digit number ("03") or the stem ("03_cnn_on_spectrograms").
+    A row that names no notebook in the course, or whose minutes are not a positive number, is an
+    error that names the row: a typo must not drop a measurement without a word.
+    """
+    with path.open(newline="", encoding="utf-8") as f:
+        reader = csv.DictReader(f)
+        missing = [c for c in TIMED_COLUMNS if c not in (reader.fieldnames or [])]
+        if missing:
+            raise ValueError(f"{path}: the first line must name the columns {', '.join(TIMED_COLUMNS)} "
+                             f"(missing: {', '.join(missing)}; found: {reader.fieldnames})")
+        by_number = {stem[:2]: stem for stem in notebooks}
+        timed: dict[str, list[float]] = {}
+        for line, row in enumerate(reader, start=2):
+            name = (row["notebook"] or "").strip()
+            stem = name if name in notebooks else by_number.get(name.zfill(2) if name.isdigit() else name)
+            if stem is None:
+                raise ValueError(f"{path}, line {line}: notebook {name!r} is not one of "
+                                 f"{', '.join(sorted(by_number))} (or their full names)")
+            try:
+                value = float(row["minutes"])
+            except (TypeError, ValueError):
+                value = math.nan
+            if not (math.isfinite(value) and value > 0):
+                raise ValueError(f"{path}, line {line}: minutes must be a positive number, got {row['minutes']!r}")
+            timed.setdefault(stem, []).append(value)
+    return timed
+
+
 def minutes(value: float) -> int:
     """Whole minutes, rounded up: a teacher plans with the longer estimate."""
     return math.ceil(value - 1e-9)
@@ -102,9 +148,10 @@ def hours_minutes(total: int) -> str:
 
 
 def table(notebooks: list[Path], report: Path, words_per_minute: float, lines_per_minute: float,
-          minutes_per_exercise: float) -> str:
-    """The assumptions, the table and the exercises counted, as Markdown."""
+          minutes_per_exercise: float, timed: dict[str, list[float]] | None = None) -> str:
+    """The assumptions, the table and the exercises counted, as Markdown (with `timed`: the dry runs too)."""
     runs, header = read_report(report)
+    timed = timed or {}
     try:
         shown_report = report.resolve().relative_to(ROOT)
     except ValueError:
@@ -120,10 +167,13 @@ def table(notebooks: list[Path], report: Path, words_per_minute: float, lines_pe
                       "and then this tool again (the totals below leave running out);"),
         f"- **exercises**: the notebook's `check(...)` calls at {minutes_per_exercise:g} min each;",
         "- every column is rounded up to whole minutes; the total is their sum.",
-        "",
-        "| notebook | reading | code reading | running | exercises | total |",
-        "| --- | ---: | ---: | ---: | ---: | ---: |",
     ]
+    if timed:
+        lines.append(f"- **timed**: the median of {sum(map(len, timed.values()))} timed dry runs "
+                     "(runs per notebook in brackets); **timed / total** is its ratio to the estimate.")
+    lines += ["", "| notebook | reading | code reading | running | exercises | total |"
+              + (" timed | timed / total |" if timed else ""),
+              "| --- | ---: | ---: | ---: | ---: | ---: |" + (" ---: | ---: |" if timed else "")]
     sums = {"words": 0, "lines": 0, "seconds": 0, "ran": 0, "exercises": 0, "total": 0}
     all_ran = bool(runs)
     exercise_lines = []
@@ -147,14 +197,20 @@ def table(notebooks: list[Path], report: Path, words_per_minute: float, lines_pe
         sums["lines"] += counts["lines"]
         sums["exercises"] += len(counts["exercises"])
         sums["total"] += total
-        lines.append(f"| {path.stem} | {counts['words']:,} words: {read} min | {counts['lines']} lines: {code} min "
-                     f"| {running} | {len(counts['exercises'])}: {work} min | {hours_minutes(total)} |")
+        row = (f"| {path.stem} | {counts['words']:,} words: {read} min | {counts['lines']} lines: {code} min "
+               f"| {running} | {len(counts['exercises'])}: {work} min | {hours_minutes(total)} |")
+        if timed:
+            runs_here = timed.get(path.stem, [])
+            median = statistics.median(runs_here) if runs_here else None
+            row += (f" {hours_minutes(minutes(median))} ({len(runs_here)}) | {median / total:.2f} |" if median
+                    else " not timed | |")
+        lines.append(row)
         exercise_lines.append(f"- {path.stem[:2]}: " + (", ".join(f"`{e}`" for e in counts["exercises"]) or "none yet"))
     running_total = (f"{sums['seconds']:,} s: {minutes(sums['seconds'] / 60)} min" if all_ran
                      else f"{sums['seconds']:,} s for {sums['ran']} of {len(notebooks)}" if runs else "run `make course`")
     lines.append(f"| **all {len(notebooks)}** | {sums['words']:,} words | {sums['lines']:,} lines | {running_total} "
                  f"| {sums['exercises']} | **{hours_minutes(sums['total'])}**"
-                 + ("" if all_ran else " + running") + " |")
+                 + ("" if all_ran else " + running") + " |" + (" | |" if timed else ""))
     lines += ["", "Exercises counted (`check(\"NN.name\", ...)` in each notebook):", ""] + exercise_lines
     return "\n".join(lines)
 
@@ -167,6 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--words-per-minute", type=float, default=WORDS_PER_MINUTE)
     parser.add_argument("--lines-per-minute", type=float, default=LINES_PER_MINUTE)
     parser.add_argument("--minutes-per-exercise", type=float, default=MINUTES_PER_EXERCISE)
+    parser.add_argument("--timed", type=Path, help="a CSV of dry runs (notebook,minutes,...): adds their medians")
     args = parser.parse_args(argv)
     notebooks = sorted(args.notebooks.glob("[0-9][0-9]_*.ipynb"))
     if not notebooks:
@@ -175,7 +232,13 @@ def main(argv: list[str] | None = None) -> int:
     if min(args.words_per_minute, args.lines_per_minute) <= 0 or args.minutes_per_exercise < 0:
         print("the rates must be positive (and minutes per exercise not negative)", file=sys.stderr)
         return 2
-    print(table(notebooks, args.report, args.words_per_minute, args.lines_per_minute, args.minutes_per_exercise))
+    try:
+        timed = read_timed(args.timed, [p.stem for p in notebooks]) if args.timed else None
+    except (OSError, ValueError) as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    print(table(notebooks, args.report, args.words_per_minute, args.lines_per_minute, args.minutes_per_exercise,
+                timed))
     return 0
 
 

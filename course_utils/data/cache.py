@@ -22,13 +22,16 @@ GENERATOR_VERSION or any parameter differs from what `dataset.json` records.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import shutil
 import tempfile
+import unicodedata
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 import soundfile as sf
 import torch
 from datasets import ClassLabel, Dataset, DatasetDict, Features, List
@@ -128,65 +131,243 @@ def save_audiofolder(dataset: DatasetDict, directory: str | os.PathLike, info: d
     return directory
 
 
-AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".mp3", ".aiff", ".aif")
+# soundfile (libsndfile) reads the first kind; the second is audio it cannot decode. A file of the second kind
+# in a class folder is refused by name, never skipped: a phone's .m4a recordings would otherwise vanish.
+AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".aiff", ".aif", ".caf")
+UNREADABLE_SUFFIXES = (".m4a", ".aac", ".wma", ".mp4", ".m4v", ".mov", ".webm", ".amr", ".3gp", ".mka")
+# Split folders' other names, as `datasets` reads them (val/ is the validation split); class folders that all
+# carry split names are a mistake.
+SPLIT_ALIASES = {"training": "train", "valid": "validation", "val": "validation", "dev": "validation",
+                 "testing": "test", "eval": "test", "evaluation": "test"}
+SPLIT_NAMES = ("train", "validation", "test", *SPLIT_ALIASES)
+METADATA_FILES = ("metadata.csv", "metadata.jsonl")
 
 
 def _inside(root: Path, name: str, what: str) -> Path:
-    """`root / name`, refused when `name` points outside `root` (an absolute path, or '..')."""
-    path = (root / name).resolve()
-    if not path.is_relative_to(root.resolve()):
+    """`root / name`, refused when `name` leaves `root` on paper: an absolute path, or '..' that climbs out.
+
+    The check reads the name, not the disk (as `datasets` does), so a symbolic link that the folder's owner
+    put inside it is followed wherever it points, while a metadata row cannot reach outside the folder.
+    """
+    relative = os.path.normpath(name)
+    if Path(name).anchor or relative == ".." or relative.startswith(".." + os.sep):
         raise ValueError(f"{what} {name!r} points outside {str(root)!r}; file names must be relative paths inside it")
-    return path
+    return root / relative
 
 
-def _audio_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in AUDIO_SUFFIXES)
+def _visible(path: Path) -> bool:
+    """False for what a file manager hides or a tool leaves behind, as `datasets` skips them too: hidden
+    files (.DS_Store; ._a.wav, the resource fork a Mac writes beside a.wav on a USB stick, which has a .wav
+    name and no audio) and folders (.git/), and folders named __like_this (__MACOSX/ from a Mac's zip)."""
+    return not (path.name.startswith(".") or (path.name.startswith("__") and path.is_dir()))
 
 
-def _label_dirs(folder: Path) -> list[Path]:
-    """Sub-folders that hold audio files: the "label from the folder name" layout."""
-    return [d for d in sorted(folder.iterdir()) if d.is_dir() and not d.name.startswith(".") and _audio_files(d)]
+def _audio_files(folder: Path, suffixes: tuple[str, ...] = AUDIO_SUFFIXES) -> list[Path]:
+    """The visible files directly in `folder` whose extension is one of `suffixes` (any case: .WAV too),
+    sorted. A broken symbolic link is kept, so that reading it names the problem instead of losing the clip."""
+    return sorted(p for p in folder.iterdir() if _visible(p) and p.suffix.lower() in suffixes
+                  and (p.is_file() or (p.is_symlink() and not p.exists())))
+
+
+def _audio_inside(folder: Path) -> Path | None:
+    """The first audio file, readable or not, at any depth under `folder` (hidden ones skipped); None if none."""
+    suffixes = AUDIO_SUFFIXES + UNREADABLE_SUFFIXES
+    for top, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith((".", "__")))
+        for name in sorted(files):
+            if not name.startswith(".") and Path(name).suffix.lower() in suffixes:
+                return Path(top) / name
+    return None
+
+
+def _has_metadata(folder: Path) -> bool:
+    return any((folder / name).exists() for name in METADATA_FILES)
+
+
+def _sub_folders(folder: Path) -> list[Path]:
+    """The visible sub-folders of `folder` that hold audio (at any depth) or a metadata file: the ones that
+    can be a split or a class. An empty folder, or one of notes (docs/README.txt), is neither."""
+    return [d for d in sorted(folder.iterdir()) if d.is_dir() and _visible(d)
+            and (_has_metadata(d) or _audio_inside(d) is not None)]
+
+
+def _label_text(value: str) -> str:
+    """A label as written in a folder name or a metadata cell, made comparable: surrounding spaces dropped
+    ("a.wav, dog" gives "dog", not " dog") and Unicode in one form (NFC: a Mac writes "café" in folder names
+    as "e" + a combining accent, Linux and Windows as one "é"; unnormalised, they would be two classes)."""
+    return unicodedata.normalize("NFC", value.strip())
+
+
+def _class_folder_problem(folder: Path, d: Path, deeper: list[Path]) -> str:
+    """Why `d`, a sibling of class folders in `folder`, is not a class folder, and the two layouts to choose from."""
+    if deeper:
+        example = _audio_inside(deeper[0])
+        what = f"audio in a sub-folder ({example.relative_to(folder).as_posix() if example else deeper[0].name + '/'})"
+    else:
+        what = "a metadata file"
+    return (f"{str(d)!r} is not a class folder: it holds {what}. A folder of sounds is one of two layouts: class "
+            "folders that hold their clips directly (dog/a.wav, the label is the folder's name; sub-folders inside a "
+            "class folder are not read), or split folders (train/, test/) that hold class folders (train/dog/a.wav) or "
+            f"a metadata.csv. Move the files of {d.name}/ so that {folder.name}/ follows one of the two")
+
+
+def _label_rows(folder: Path) -> list[dict]:
+    """Rows {"file_name", "label"} of the label-folder layout under `folder` ([] when it has no class folder):
+    each sub-folder that holds audio is a class, named after it; its audio files are the clips.
+
+    Audio that this layout would leave out is an error that names it, never skipped: files in a sub-folder
+    of a class folder (dog/2023/a.wav), files beside the class folders (a.wav), formats soundfile cannot
+    decode (dog/a.m4a).
+    """
+    classes = _sub_folders(folder)
+    rows = []
+    for d in classes:
+        deeper = _sub_folders(d)
+        if deeper or _has_metadata(d):
+            raise ValueError(_class_folder_problem(folder, d, deeper))
+        other = [p.name for p in _audio_files(d, UNREADABLE_SUFFIXES)]
+        if other:
+            raise ValueError(f"{str(d)!r} holds {len(other)} file(s) that soundfile cannot decode, e.g. {other[0]!r}: "
+                             f"convert them to WAV or FLAC (with Audacity, or ffmpeg -i {other[0]!r} "
+                             f"{Path(other[0]).stem + '.wav'!r}) and move the originals out of the folder")
+        rows += [{"file_name": f"{d.name}/{f.name}", "label": _label_text(d.name)} for f in _audio_files(d)]
+    loose = _audio_files(folder, AUDIO_SUFFIXES + UNREADABLE_SUFFIXES)
+    if classes and loose:
+        raise ValueError(f"{str(folder)!r} holds audio files beside its class folders, e.g. {loose[0].name!r}: a "
+                         "clip's label is the name of the folder it lies in, so these have none. Move each into the "
+                         f"folder of its class (e.g. {classes[0].name}/{loose[0].name}), or out of {folder.name}/")
+    names = sorted({d.name for d in classes})
+    if names and all(name.lower() in SPLIT_NAMES for name in names):
+        raise ValueError(f"{str(folder)!r}: the folders {names} hold audio files but no metadata.csv, so nothing says "
+                         "the label of each clip (read as class folders, the classes would be named after the splits). "
+                         "Give each split a metadata.csv (file_name,label) or class folders (train/dog/a.wav)")
+    return rows
 
 
 def _read_rows(split_dir: Path) -> list[dict]:
     """One split's rows {"file_name", "label", ...}: from metadata.csv / metadata.jsonl, or from label
     sub-folders (`dog/a.wav` -> label "dog"), the two layouts of `datasets`' audiofolder."""
     csv_path, jsonl_path = split_dir / "metadata.csv", split_dir / "metadata.jsonl"
-    if csv_path.exists():
-        with open(csv_path, newline="", encoding="utf-8-sig") as f:  # -sig: a BOM from Excel is not a column name
-            rows = list(csv.DictReader(f))
-    elif jsonl_path.exists():
+    if not csv_path.exists() and not jsonl_path.exists():
+        rows = _label_rows(split_dir)
+        if not rows:
+            raise ValueError(f"{str(split_dir)!r} has no metadata.csv or metadata.jsonl and no label sub-folders "
+                             "with audio files (e.g. dog/a.wav)")
+        return rows
+    meta = csv_path if csv_path.exists() else jsonl_path
+    try:
+        text = meta.read_text(encoding="utf-8-sig")  # -sig: a BOM from Excel is not a column name
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{str(meta)!r} is not UTF-8 text (byte {exc.object[exc.start]:#x} at {exc.start}): Excel's "
+                         "plain 'CSV' is in another encoding; save it as 'CSV UTF-8'") from None
+    if meta == csv_path:  # skipinitialspace: "a.wav, dog" is "dog"
+        rows = list(csv.DictReader(io.StringIO(text, newline=""), skipinitialspace=True))
+    else:
         rows = []
-        for i, line in enumerate(jsonl_path.read_text(encoding="utf-8-sig").splitlines(), start=1):
+        for i, line in enumerate(text.splitlines(), start=1):
             if line.strip():
                 try:
                     rows.append(json.loads(line))
                 except json.JSONDecodeError as exc:
                     raise ValueError(f"{str(jsonl_path)!r} line {i} is not valid JSON ({exc.msg}): {line[:60]!r}") from None
-    else:
-        rows = [{"file_name": f"{d.name}/{f.name}", "label": d.name} for d in _label_dirs(split_dir)
-                for f in _audio_files(d)]
-        if not rows:
-            raise ValueError(f"{str(split_dir)!r} has no metadata.csv or metadata.jsonl and no label sub-folders "
-                             "with audio files (e.g. dog/a.wav)")
     if not rows:
         raise ValueError(f"{str(split_dir)!r}: the metadata lists no files (an empty split)")
     missing = [r for r in rows if not isinstance(r, dict) or "file_name" not in r]
     if missing:
         raise ValueError(f"{str(split_dir)!r}: every metadata row needs a file_name column, got {missing[0]!r}")
+    crowded = [r for r in rows if None in r]  # csv.DictReader files cells past the header's columns under None
+    if crowded:
+        raise ValueError(f"{str(meta)!r}: the row of {crowded[0]['file_name']!r} has more cells than the header has "
+                         f"columns ({crowded[0][None]!r} left over); a comma inside a value needs quotes (\"a, b\")")
+    if "audio" in rows[0]:
+        raise ValueError(f"{str(meta)!r} has a column named 'audio', the name of the column that holds the clips; "
+                         "rename it")
+    _check_metadata_rows(rows, meta)
     return rows
 
 
+def _check_metadata_rows(rows: list[dict], meta: Path) -> None:
+    """Each file listed once, and, where there is a label column, a label in every row (labels normalised
+    in place by `_label_text`): a row without one would otherwise become a class named "" or "None"."""
+    seen: dict[str, int] = {}
+    for r in rows:
+        key = os.path.normpath(str(r["file_name"]))
+        seen[key] = seen.get(key, 0) + 1
+    twice = [name for name, n in seen.items() if n > 1]
+    if twice:
+        others = f" (and {len(twice) - 1} other file(s) more than once)" if len(twice) > 1 else ""
+        raise ValueError(f"{str(meta)!r} lists {twice[0]!r} {seen[twice[0]]} times{others}: list each clip once, "
+                         "or it counts twice and may land in two splits")
+    if not any("label" in r for r in rows):
+        return
+    for r in rows:
+        label = r.get("label")
+        if label is None or (isinstance(label, str) and not label.strip()):
+            raise ValueError(f"{str(meta)!r}: the row of {r['file_name']!r} has no label; give every row one "
+                             "(or remove the row)")
+        if isinstance(label, str):
+            r["label"] = _label_text(label)
+
+
 def _read_audio(path: Path, name: str) -> tuple[np.ndarray, int]:
+    """One file as mono float32 `(samples,)` and its rate, or an error that names the file and its problem."""
     if not path.is_file():
+        if path.is_symlink():
+            raise FileNotFoundError(f"{name}: {str(path)!r} is a symbolic link to {os.readlink(path)!r}, which does "
+                                    "not exist; copy the file itself in, or remove the link")
         raise FileNotFoundError(f"{name}: the metadata lists {path.name!r} but there is no such file ({path})")
+    if path.stat().st_size == 0:
+        raise ValueError(f"{name}: {str(path)!r} is empty (0 bytes): an interrupted copy or recording? "
+                         "copy it again, or remove it")
     try:
         data, rate = sf.read(path, dtype="float32")
     except (sf.LibsndfileError, RuntimeError) as exc:
-        raise ValueError(f"{name}: cannot read {str(path)!r} as audio ({exc})") from None
+        hint = (f"; soundfile cannot decode {path.suffix} files: convert it to WAV or FLAC"
+                if path.suffix.lower() in UNREADABLE_SUFFIXES else "")
+        raise ValueError(f"{name}: cannot read {str(path)!r} as audio ({exc}){hint}") from None
     if data.size == 0:
         raise ValueError(f"{name}: {str(path)!r} holds no samples")
+    bad = int(np.count_nonzero(~np.isfinite(data)))
+    if bad:
+        raise ValueError(f"{name}: {str(path)!r} holds {bad} NaN or infinite samples (of {data.size}): a damaged "
+                         "float file; export it again, or remove it")
     return (data if data.ndim == 1 else data.mean(axis=1, dtype=np.float32)), int(rate)
+
+
+def _raise_problems(problems: list[Exception], directory: Path) -> None:
+    """All the files that cannot be read, in one error (one file: its own error), so a folder is fixed in one go."""
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        kind = FileNotFoundError if all(isinstance(p, FileNotFoundError) for p in problems) else ValueError
+        shown = "\n  ".join(str(p) for p in problems[:10])
+        more = f"\n  ... and {len(problems) - 10} more" if len(problems) > 10 else ""
+        raise kind(f"{len(problems)} files in {str(directory)!r} cannot be used:\n  {shown}{more}")
+
+
+def _split_names(directory: Path, subdirs: list[Path]) -> dict[str, Path]:
+    """{split: folder}, a split folder's other name read as the split (val/ -> "validation", dev/ too)."""
+    splits: dict[str, Path] = {}
+    for d in subdirs:
+        name = SPLIT_ALIASES.get(d.name.lower(), d.name)
+        if name in splits:
+            raise ValueError(f"{str(directory)!r} has two folders for the {name!r} split, {splits[name].name}/ and "
+                             f"{d.name}/; merge them into one")
+        splits[name] = d
+    return splits
+
+
+def _raise_no_audio(directory: Path) -> None:
+    """The error for a folder with no split or class folder in it, naming what it does hold."""
+    others = [d for d in sorted(directory.iterdir()) if d.is_dir() and _visible(d)]
+    if others:  # e.g. train/ with only a README: name the folder the learner meant
+        raise ValueError(f"{str(directory)!r} holds no audio in a layout load_audiofolder reads: "
+                         f"{str(others[0])!r} has no metadata.csv or metadata.jsonl and no label sub-folders with "
+                         "audio files (e.g. dog/a.wav)")
+    loose = _audio_files(directory, AUDIO_SUFFIXES + UNREADABLE_SUFFIXES)
+    raise ValueError(f"{str(directory)!r} holds no split folders (train/, test/, ...) and no label folders"
+                     + (f"; its audio files ({loose[0].name}, ...) have no label: put each in the folder of its class "
+                        "(dog/a.wav), or list them in a metadata.csv (file_name,label)" if loose else ""))
 
 
 def load_audiofolder(directory: str | os.PathLike, sample_rate: int | None = None) -> DatasetDict:
@@ -201,13 +382,26 @@ def load_audiofolder(directory: str | os.PathLike, sample_rate: int | None = Non
     a split must have one rate. Returns the same DatasetDict shape as the
     generators: `audio` as {"array", "sampling_rate"}, `label` as a ClassLabel,
     the other columns typed as dataset.json says (without dataset.json: labels
-    sorted by name, other types inferred). Paths outside the folder are refused.
+    sorted by name, other types inferred).
+
+    A real folder holds more than clips. Skipped, as `datasets` skips them:
+    hidden files and folders (.DS_Store, ._a.wav), __MACOSX/, files that are
+    not audio (README.txt, desktop.ini), folders without audio. Refused, with
+    the file named: audio that the layout would leave out (a clip in a
+    sub-folder of a class folder, or beside the class folders, a .m4a), a
+    file that cannot be read or holds NaN samples, a file listed twice, a
+    metadata row without a label; every unreadable file is listed in one
+    error. Labels lose surrounding spaces and are Unicode-normalised (NFC).
+    A split folder may carry another usual name: val/, valid/ or dev/ is the
+    "validation" split, eval/ or testing/ "test", training/ "train".
+    "~" in `directory` is your home folder. A metadata path that leaves the
+    folder ('..', absolute) is refused; a symbolic link inside it is followed.
     """
     from ..audio import check_sample_rate, resample
 
     if isinstance(directory, bytes) or not isinstance(directory, (str, os.PathLike)):
         raise TypeError(f"directory must be a folder path (str or pathlib.Path), got {type(directory).__name__}")
-    directory = Path(directory)
+    directory = Path(directory).expanduser()
     if directory.is_file():
         raise ValueError(f"{str(directory)!r} is a file, not a dataset folder: pass the folder that holds the "
                          "splits (train/, test/, ...) or the label folders (a single file loads with load_audio)")
@@ -222,16 +416,14 @@ def load_audiofolder(directory: str | os.PathLike, sample_rate: int | None = Non
             raise ValueError(f"{str(directory / INFO_FILE)!r} lists the split {name!r}, but there is no folder "
                              f"{str(split_dir)!r}")
     if not split_dirs:
-        subdirs = [d for d in sorted(directory.iterdir()) if d.is_dir() and not d.name.startswith(".")]
-        def has_meta(d: Path) -> bool:
-            return (d / "metadata.csv").exists() or (d / "metadata.jsonl").exists()
-
-        # label folders hold audio files and no metadata; a folder with metadata (or label folders) is a split
-        flat = has_meta(directory) or (bool(subdirs) and all(_audio_files(d) and not has_meta(d)
-                                                             and not _label_dirs(d) for d in subdirs))
-        split_dirs = {"train": directory} if flat else {d.name: d for d in subdirs}
+        subdirs = _sub_folders(directory)
+        # a class folder holds audio files directly, and no metadata or audio deeper down; a split folder holds
+        # metadata or class folders. One class folder makes the whole folder one split (its siblings are checked)
+        flat = _has_metadata(directory) or any(_audio_files(d, AUDIO_SUFFIXES + UNREADABLE_SUFFIXES)
+                                               and not _has_metadata(d) and not _sub_folders(d) for d in subdirs)
+        split_dirs = {"train": directory} if flat else _split_names(directory, subdirs)
     if not split_dirs:
-        raise ValueError(f"{str(directory)!r} holds no split folders (train/, test/, ...) and no label folders")
+        _raise_no_audio(directory)
     tables = {split: _read_rows(d) for split, d in split_dirs.items()}
     if "features" in info:
         try:
@@ -243,15 +435,25 @@ def load_audiofolder(directory: str | os.PathLike, sample_rate: int | None = Non
         names = sorted({str(r["label"]) for rows in tables.values() for r in rows if "label" in r})
         sample = next(iter(tables.values()))[0]
         features = Features({"label": ClassLabel(names=names)} if "label" in sample else {})
-    out = {}
+    audio, problems = {}, []
     for split, rows in tables.items():
         waves, rates = [], []
         for r in rows:
-            wave, rate = _read_audio(_inside(split_dirs[split], str(r["file_name"]), "file_name"), split)
+            path = _inside(split_dirs[split], str(r["file_name"]), "file_name")
+            try:
+                wave, rate = _read_audio(path, split)
+            except (FileNotFoundError, ValueError) as exc:
+                problems.append(exc)
+                continue
             if sample_rate is not None and rate != sample_rate:
                 wave, rate = resample(torch.from_numpy(wave), rate, sample_rate).numpy(), sample_rate
             waves.append(wave)
             rates.append(rate)
+        audio[split] = waves, rates
+    _raise_problems(problems, directory)
+    out = {}
+    for split, rows in tables.items():
+        waves, rates = audio[split]
         if len(set(rates)) > 1:
             raise ValueError(f"{split} mixes sampling rates {sorted(set(rates))}: pass sample_rate=16000 (or the "
                              "rate your model expects) to resample every file to it")
@@ -264,8 +466,9 @@ def load_audiofolder(directory: str | os.PathLike, sample_rate: int | None = Non
                 raise ValueError(f"{split}: unknown label(s) {unknown[:5]}; the dataset's labels are {known}")
             columns["label"] = [features["label"].str2int(str(v)) for v in columns["label"]]
         feats = {k: features[k] for k in names if k in features}
-        table_columns = {k: (_coerce(v, feats[k], f"{split} column {k!r}") if k in feats else v)
+        table_columns = {k: (_coerce(v, feats[k], f"{split} column {k!r}") if k in feats else _numbers(v))
                          for k, v in columns.items()}
+        feats |= {k: _inferred(v, f"{split} column {k!r}") for k, v in table_columns.items() if k not in feats}
         out[split] = build_dataset(waves, rates[0], table_columns, feats)
     return DatasetDict(out)
 
@@ -287,6 +490,25 @@ def _read_info(directory: Path) -> dict:
         raise ValueError(f"{str(path)!r}: \"splits\" must be a list of folder names, e.g. [\"train\", \"test\"], "
                          f"got {splits!r}")
     return info
+
+
+def _numbers(values: list) -> list:
+    """A CSV column without a declared type, as numbers where every cell is one ("3" -> 3, "0.5" -> 0.5)."""
+    if not values or not all(isinstance(v, str) for v in values):
+        return values
+    for cast in (int, float):
+        if all(_castable(cast, v) for v in values):
+            return [cast(v) for v in values]
+    return values
+
+
+def _inferred(values: list, name: str):
+    """The datasets feature type of a metadata column that dataset.json does not declare, or a ValueError."""
+    try:
+        arrow_type = pa.array(values).type
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+        raise ValueError(f"{name} mixes kinds of values ({exc}); give it one kind (all numbers, or all text)") from None
+    return Features.from_arrow_schema(pa.schema([pa.field("column", arrow_type)]))["column"]
 
 
 def _coerce(values: list, feature, name: str = "column") -> list:

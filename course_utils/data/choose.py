@@ -89,7 +89,10 @@ def ensure_splits(dataset: DatasetDict, *, validation: float = 0.15, test: float
     if not missing:
         return dataset
     if "train" not in dataset:
-        raise ValueError(f"the dataset has no train split to cut {missing} from (splits: {list(dataset)})")
+        raise ValueError(f"the dataset has no train split to cut {missing} from (splits: {list(dataset)}). A folder's "
+                         "sub-folders are its splits when they hold class folders (train/dog/a.wav) or a metadata.csv; "
+                         "if they are classes, put each one's clips directly in it (dog/a.wav), or call them train/ "
+                         "and test/")
     for name, value in (("validation", validation), ("test", test)):
         if not 0 < value < 0.5:
             raise ValueError(f"{name} must be a fraction between 0 and 0.5, got {value!r}")
@@ -102,12 +105,15 @@ def ensure_splits(dataset: DatasetDict, *, validation: float = 0.15, test: float
     parts = {"train": [], "validation": [], "test": []}
     fractions = {"validation": validation if "validation" in missing else 0.0,
                  "test": test if "test" in missing else 0.0}
+    needed = 1 + sum(f > 0 for f in fractions.values())
+    counts = np.bincount(labels, minlength=len(names)) if labels.size else np.zeros(len(names), dtype=int)
+    short = {name: int(n) for name, n in zip(names, counts) if n < needed}
+    if short:  # every class too small is named at once, so none goes missing from a split unseen
+        raise ValueError(", ".join(f"class {name!r} has {n} clip(s)" for name, n in short.items())
+                         + f"; cutting {missing} from train needs at least {needed} per class. Add clips, or give "
+                         f"the folder its own {missing} split(s)")
     for c, name in enumerate(names):
         rows = rng.permutation(np.flatnonzero(labels == c)).tolist()
-        needed = 1 + sum(f > 0 for f in fractions.values())
-        if len(rows) < needed:
-            raise ValueError(f"class {name!r} has {len(rows)} clip(s); cutting {missing} from train needs at least "
-                             f"{needed} per class. Add clips, or give the folder its own {missing} split(s)")
         total = len(rows)
         for split, fraction in fractions.items():
             if fraction > 0:

@@ -48,7 +48,7 @@ from transformers import ASTConfig
 from course_utils.checkpoints import check_model_type, quiet_transformers, read_course_meta, register_classifier
 from course_utils.fast_features import ASTFeatures
 from course_utils.features import AST_MEAN, AST_STD
-from course_utils.models.base import Classifier, check_known_keys
+from course_utils.models.base import Classifier, check_known_keys, check_positive_int
 
 __all__ = ["ACTIVATIONS", "ARCH_FIELDS", "AST", "ASTClassifier", "ASTEncoding", "Block", "MLP", "MULTI_LABEL",
            "PatchEmbedding", "SINGLE_LABEL", "SelfAttention", "adapt_position_embeddings", "attention_rollout",
@@ -577,7 +577,8 @@ class ASTClassifier(Classifier):
         """Adapt the classifier, in place, to clips of `num_samples` (e.g. a 10 s AudioSet model to 1 s
         clips): max_length becomes their number of fbank frames, the position embeddings are cut or
         interpolated (`AST.resize_position_embeddings`)."""
-        if not isinstance(num_samples, int) or num_samples < self.features.frame_length:
+        num_samples = check_positive_int(num_samples, "num_samples")  # a numpy int is fine, 16000.0 is not
+        if num_samples < self.features.frame_length:
             raise ValueError(f"num_samples={num_samples!r} is shorter than one "
                              f"{self.features.frame_length}-sample fbank frame")
         frames = self.features.num_frames(num_samples)

@@ -26,6 +26,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from course_utils.audio import validate_waveform
+from course_utils.features import check_not_channels_last
 
 __all__ = ["CONTRACT", "Classifier", "check_classifier", "check_known_keys", "check_labels", "check_lengths",
            "check_positive_int", "classification_loss", "count_parameters", "holds_class_names", "label_indices",
@@ -80,12 +81,18 @@ def check_labels(labels: Sequence[str], multi_label: bool = False) -> list[str]:
     A softmax over one class is always 1.0, so a single-label classifier needs two
     labels; a multi-label one ("is it X?") can have one.
     """
+    if isinstance(labels, np.ndarray) and labels.ndim == 1:
+        labels = labels.tolist()  # e.g. np.unique(names): numpy strings become str
+    if isinstance(labels, (set, frozenset)):
+        raise TypeError(f"labels must be a list of class names in logit order, got a set {sorted(labels)[:5]}: a set "
+                        "has no order; pass sorted(labels)")
     if isinstance(labels, str) or not isinstance(labels, Sequence):
         raise TypeError(f"labels must be a list of class names, e.g. ['dog', 'cat'], got {labels!r}")
     labels = list(labels)
     bad = [label for label in labels if not isinstance(label, str) or not label]
     if bad:
         raise TypeError(f"labels must be non-empty strings (class names; integer targets go elsewhere), got {bad[:3]}")
+    labels = [str(label) for label in labels]  # numpy's str_ becomes a plain str
     duplicates = sorted({label for label in labels if labels.count(label) > 1})
     if duplicates:
         raise ValueError(f"labels must be distinct, but {duplicates} appear more than once")
@@ -218,6 +225,8 @@ class Classifier(nn.Module):
 
     def __init__(self, labels: Sequence[str], *, sample_rate: int, num_samples: int, multi_label: bool = False):
         super().__init__()
+        if isinstance(multi_label, np.bool_):
+            multi_label = bool(multi_label)
         if not isinstance(multi_label, bool):
             raise TypeError(f"multi_label must be True or False, got {multi_label!r}")
         check_positive_int(sample_rate, "sample_rate")
@@ -255,6 +264,11 @@ class Classifier(nn.Module):
                             "convert with torch.as_tensor(x, dtype=torch.float32)")
         # one checker for every model: rank (a single clip is refused with the fix), dtype, empty, NaN/Inf
         checked = validate_waveform(waveforms, name="waveforms", require_batch=True, keep_float64=True)
+        check_not_channels_last(checked, "waveforms")
+        device = model_device(self)
+        if checked.device != device:
+            raise ValueError(f"waveforms are on {checked.device} but the model is on {device}: move them first, "
+                             f"e.g. waveforms.to(next(model.parameters()).device)")
         dtype = next((p.dtype for p in self.parameters() if p.is_floating_point()), checked.dtype)
         return checked.to(dtype), check_lengths(lengths, waveforms)
 

@@ -24,6 +24,9 @@ what that changes for classes that differ only in pitch.
 
 from __future__ import annotations
 
+import difflib
+import numbers
+
 import torch
 from torch import nn
 
@@ -31,8 +34,8 @@ from course_utils.checkpoints import register_classifier
 from course_utils.fast_features import LogMel
 from course_utils.models.base import Classifier, check_positive_int, resolve_config
 
-__all__ = ["CNN_DEFAULTS", "IMAGE_MODEL_DEFAULTS", "ImageModelClassifier", "SpectrogramCNN", "conv_block",
-           "first_conv", "load_image_model", "replace_classifier", "tiny_resnet_config", "to_one_channel"]
+__all__ = ["CNN_DEFAULTS", "IMAGE_MODEL_DEFAULTS", "ImageModelClassifier", "RESNET_FIELDS", "SpectrogramCNN",
+           "conv_block", "first_conv", "load_image_model", "replace_classifier", "tiny_resnet_config", "to_one_channel"]
 
 # ----------------------------------------------------------------------------
 # A small CNN, top to bottom
@@ -90,6 +93,10 @@ class SpectrogramCNN(Classifier):
         for i, width in enumerate(channels):
             check_positive_int(width, f"channels[{i}]")
         check_positive_int(n_mels, "n_mels")
+        dropout = settings["dropout"]
+        if isinstance(dropout, bool) or not isinstance(dropout, numbers.Real) or not 0.0 <= dropout <= 1.0:
+            raise ValueError(f"dropout must be a number in [0, 1] (the share of features zeroed while training), "
+                             f"got {dropout!r}")
         if n_mels % 2 ** len(channels):
             raise ValueError(f"n_mels={n_mels} must be divisible by 2**{len(channels)} (one halving per conv block)")
         self.config = {**settings, "channels": channels}
@@ -212,6 +219,41 @@ def replace_classifier(image_model, labels: list[str]):
 
 
 IMAGE_MODEL_DEFAULTS = dict(resnet=None, n_mels=64, n_fft=400, hop_length=160)
+# The settings that shape a transformers ResNet (ResNetConfig's own fields).
+RESNET_FIELDS = ("num_channels", "embedding_size", "hidden_sizes", "depths", "layer_type", "hidden_act",
+                 "downsample_in_first_stage", "downsample_in_bottleneck", "out_features", "out_indices")
+
+
+def _check_resnet_settings(resnet) -> None:
+    """`config["resnet"]`: None, or a dict of ResNetConfig settings with no misspelt field.
+
+    ResNetConfig.from_dict keeps an unknown key as an inert attribute, so `hidden_size` for
+    `hidden_sizes` would be a silently ignored setting. A key it does not know that is close to
+    one of RESNET_FIELDS is refused; other unknown keys pass (a config saved by another
+    transformers version carries general keys of its own, e.g. 4.x's generation settings).
+    """
+    from transformers import ResNetConfig
+
+    if resnet is None:
+        return
+    if not isinstance(resnet, dict):
+        raise TypeError(f"config['resnet'] must be None or a dict of ResNetConfig settings, e.g. "
+                        f"tiny_resnet_config(num_channels=1).to_dict(), got {type(resnet).__name__}")
+    known = set(ResNetConfig().to_dict())
+    for key in sorted(set(resnet) - known):
+        close = difflib.get_close_matches(key, RESNET_FIELDS, n=1, cutoff=0.75)
+        if close:
+            raise ValueError(f"unknown ResNetConfig setting {key!r} in config['resnet']: did you mean {close[0]!r}? "
+                             f"(a ResNet's fields: {list(RESNET_FIELDS)})")
+
+
+def _check_image_model(image_model) -> None:
+    """An image classifier from transformers: an nn.Module with a config that says its
+    number of outputs and input channels (what forward and the label check read)."""
+    config = getattr(image_model, "config", None)
+    if not isinstance(image_model, nn.Module) or not all(hasattr(config, k) for k in ("num_labels", "num_channels")):
+        raise TypeError(f"image_model must be a transformers image classifier such as ResNetForImageClassification "
+                        f"(see load_image_model), got {type(image_model).__name__}")
 
 
 @register_classifier
@@ -231,6 +273,9 @@ class ImageModelClassifier(Classifier):
         from transformers import ResNetConfig, ResNetForImageClassification
 
         settings = resolve_config(config, IMAGE_MODEL_DEFAULTS, "ImageModelClassifier")
+        _check_resnet_settings(settings["resnet"])
+        if image_model is not None:
+            _check_image_model(image_model)
         if image_model is not None and settings["resnet"] is not None:
             raise ValueError("pass either image_model or config['resnet'], not both")
         if image_model is None:
@@ -254,7 +299,16 @@ class ImageModelClassifier(Classifier):
         x = ((spec - mean) / (std + 1e-5))[:, None]  # (B, 1, n_mels, frames)
         channels = self.image_model.config.num_channels
         x = x.expand(-1, channels, -1, -1)  # (B, channels, n_mels, frames): grey -> "RGB" if needed
-        return self.image_model(pixel_values=x).logits  # (B, num_classes)
+        try:
+            return self.image_model(pixel_values=x).logits  # (B, num_classes)
+        except ValueError as exc:  # batch norm on one value per channel: say why, and what to do
+            if self.training and x.shape[0] == 1 and "more than 1 value per channel" in str(exc):
+                raise ValueError(f"a batch of one clip cannot train {type(self).__name__}: for a "
+                                 f"{tuple(spec.shape[1:])} (n_mels, frames) spectrogram the image model's last "
+                                 "feature map is 1x1, so its batch norm sees one value per channel. Train on "
+                                 "batches of 2 or more clips, or on longer clips or more mel bands; call "
+                                 "model.eval() to predict") from exc
+            raise
 
     def head(self) -> nn.Linear:
         return self.image_model.classifier[-1]

@@ -33,13 +33,15 @@ on a Wav2Vec2 encoder.
 
 from __future__ import annotations
 
+import math
+import numbers
 from typing import Sequence
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from course_utils.models.base import holds_class_names
+from course_utils.models.base import check_positive_int, holds_class_names
 
 __all__ = ["FrameClassificationHead", "SequenceClassificationHead", "WeightedLayerSum", "lengths_to_mask",
            "masked_mean_pool", "train_linear_probe"]
@@ -76,6 +78,13 @@ def _check_hidden(hidden: torch.Tensor, name: str = "hidden") -> None:
         raise ValueError(f"{name} must be a tensor (batch, frames, hidden_size), got {shape}")
     if not hidden.is_floating_point():
         raise ValueError(f"{name} must be floating point, got {hidden.dtype}")
+
+
+def _check_width(hidden: torch.Tensor, layer: nn.Linear, name: str = "hidden_states") -> None:
+    """The last axis of `hidden` is the width `layer` was built for (else torch's "mat1 and mat2 shapes")."""
+    if hidden.shape[-1] != layer.in_features:
+        raise ValueError(f"{name} have width {hidden.shape[-1]} (last axis) but the head was built for "
+                         f"hidden_size={layer.in_features}")
 
 
 def _check_mask(mask: torch.Tensor, hidden: torch.Tensor) -> torch.Tensor:
@@ -119,8 +128,7 @@ class WeightedLayerSum(nn.Module):
 
     def __init__(self, num_layers: int):
         super().__init__()
-        if not isinstance(num_layers, int) or num_layers < 1:
-            raise ValueError(f"num_layers must be a positive int, got {num_layers!r}")
+        num_layers = check_positive_int(num_layers, "num_layers")
         self.num_layers = num_layers
         self.weight = nn.Parameter(torch.ones(num_layers) / num_layers)  # (L,)
 
@@ -165,9 +173,8 @@ class SequenceClassificationHead(nn.Module):
 
     def __init__(self, hidden_size: int, num_classes: int, proj_size: int = 256, num_layers: int | None = None):
         super().__init__()
-        for name, value in (("hidden_size", hidden_size), ("num_classes", num_classes), ("proj_size", proj_size)):
-            if not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive int, got {value!r}")
+        hidden_size, num_classes, proj_size = (check_positive_int(value, name) for name, value in (
+            ("hidden_size", hidden_size), ("num_classes", num_classes), ("proj_size", proj_size)))
         self.layer_sum = WeightedLayerSum(num_layers) if num_layers is not None else None
         self.projector = nn.Linear(hidden_size, proj_size)
         self.classifier = nn.Linear(proj_size, num_classes)
@@ -176,6 +183,7 @@ class SequenceClassificationHead(nn.Module):
         """The pooled, projected clip vector `(B, P)` that the classifier reads."""
         hidden = _select_hidden(self.layer_sum, hidden_states)  # (B, T, D)
         _check_hidden(hidden, "hidden_states")
+        _check_width(hidden, self.projector)
         return masked_mean_pool(self.projector(hidden), mask)  # (B, P)
 
     def forward(self, hidden_states, mask: torch.Tensor | None = None) -> torch.Tensor:
@@ -200,9 +208,8 @@ class FrameClassificationHead(nn.Module):
 
     def __init__(self, hidden_size: int, num_classes: int, multi_label: bool = False, num_layers: int | None = None):
         super().__init__()
-        for name, value in (("hidden_size", hidden_size), ("num_classes", num_classes)):
-            if not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive int, got {value!r}")
+        hidden_size, num_classes = (check_positive_int(value, name) for name, value in (
+            ("hidden_size", hidden_size), ("num_classes", num_classes)))
         self.multi_label = bool(multi_label)
         self.num_classes = num_classes
         self.layer_sum = WeightedLayerSum(num_layers) if num_layers is not None else None
@@ -211,6 +218,7 @@ class FrameClassificationHead(nn.Module):
     def forward(self, hidden_states) -> torch.Tensor:
         hidden = _select_hidden(self.layer_sum, hidden_states)  # (B, T, D)
         _check_hidden(hidden, "hidden_states")
+        _check_width(hidden, self.classifier)
         return self.classifier(hidden)  # (B, T, C)
 
     def probabilities(self, logits: torch.Tensor) -> torch.Tensor:
@@ -239,6 +247,9 @@ class FrameClassificationHead(nn.Module):
             if targets.shape != logits.shape:
                 raise ValueError(f"multi-label targets must be multi-hot (batch, frames, classes) = {tuple(logits.shape)}, "
                                  f"got {tuple(targets.shape)}")
+            if targets.numel() and not ((targets >= 0) & (targets <= 1)).all():  # NaN fails both
+                raise ValueError(f"multi-label targets must lie in [0, 1] (1: the class is on in that frame), "
+                                 f"got values from {targets.min().item()} to {targets.max().item()}")
             if pos_weight is not None:
                 pos_weight = torch.as_tensor(pos_weight, dtype=logits.dtype, device=logits.device)
                 if pos_weight.shape != (self.num_classes,):
@@ -257,9 +268,13 @@ class FrameClassificationHead(nn.Module):
                     raise ValueError("single-label frame targets have a frame with more than one active class "
                                      "(overlapping events): use FrameClassificationHead(..., multi_label=True)")
                 targets = targets.argmax(dim=-1)
-            if targets.shape != logits.shape[:2] or targets.is_floating_point():
+            if targets.shape != logits.shape[:2] or targets.is_floating_point() or targets.dtype == torch.bool:
                 raise ValueError(f"single-label targets must be class indices (batch, frames) = {tuple(logits.shape[:2])} "
                                  f"or one-hot {tuple(logits.shape)}, got {tuple(targets.shape)} {targets.dtype}")
+            if targets.numel() and (targets.min() < 0 or targets.max() >= self.num_classes):
+                bad = targets[(targets < 0) | (targets >= self.num_classes)][0].item()
+                raise ValueError(f"frame target {bad} is out of range for {self.num_classes} classes "
+                                 f"(class indices are 0..{self.num_classes - 1})")
             per_frame = F.cross_entropy(logits.transpose(1, 2), targets.long(), reduction="none")  # (B, T)
         weights = mask.to(per_frame.dtype)
         return (per_frame * weights).sum() / weights.sum()
@@ -308,15 +323,19 @@ def train_linear_probe(features: torch.Tensor, targets: torch.Tensor, num_classe
                          f"got {tuple(targets.shape)} {targets.dtype}")
     if targets.numel() == 0:
         raise ValueError("train_linear_probe needs at least one example; got features of shape (0, D)")
-    if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 2:
+    if not features.isfinite().all():
+        raise ValueError("features contain NaN or Inf: the probe would learn NaN weights; find where they come from")
+    if isinstance(num_classes, bool) or not isinstance(num_classes, numbers.Integral) or num_classes < 2:
         raise ValueError(f"num_classes must be an int >= 2, got {num_classes!r}")
+    num_classes = int(num_classes)
     if targets.min() < 0 or targets.max() >= num_classes:
         bad = targets[(targets < 0) | (targets >= num_classes)][0].item()
         raise ValueError(f"target {bad} is out of range for num_classes={num_classes} (targets are 0..{num_classes - 1})")
-    if not l2 >= 0:
-        raise ValueError(f"l2 must be >= 0 (0: no penalty), got {l2!r}")
-    if isinstance(max_iter, bool) or not isinstance(max_iter, int) or max_iter < 1:
+    if isinstance(l2, bool) or not isinstance(l2, numbers.Real) or not math.isfinite(l2) or l2 < 0:
+        raise ValueError(f"l2 must be >= 0 (a finite number; 0: no penalty), got {l2!r}")
+    if isinstance(max_iter, bool) or not isinstance(max_iter, numbers.Integral) or max_iter < 1:
         raise ValueError(f"max_iter must be a positive int (L-BFGS iterations), got {max_iter!r}")
+    max_iter = int(max_iter)
     x = features.detach().double()
     mean, std = x.mean(dim=0), x.std(dim=0, unbiased=False).clamp_min(1e-6)  # (D,)
     x = (x - mean) / std  # (N, D)

@@ -59,6 +59,12 @@ from course_utils.models.base import (Classifier, check_known_keys, check_positi
                                      label_indices)
 from course_utils.models.heads import FrameClassificationHead, SequenceClassificationHead, lengths_to_mask, masked_mean_pool
 
+try:  # transformers >= 5 validates configs with huggingface_hub's strict dataclasses
+    from huggingface_hub.errors import StrictDataclassError as _StrictDataclassError
+    _ConfigValidationError = (ValueError, _StrictDataclassError)
+except ImportError:
+    _ConfigValidationError = ValueError
+
 __all__ = ["Wav2Vec2Classifier", "Wav2Vec2FrameClassifier", "encoder_stride", "feature_vector_mask", "frame_spans",
            "hop_seconds", "normalize_waveforms", "num_frames", "receptive_field", "tiny_wav2vec2_config"]
 
@@ -216,16 +222,31 @@ def normalize_waveforms(waveforms: torch.Tensor, lengths: torch.Tensor | None = 
 
 
 def _as_config(config) -> Wav2Vec2Config:
-    """None -> the tiny config; a dict -> overrides of it (misspelt keys refused); a Wav2Vec2Config -> a copy."""
+    """None -> the tiny config; a dict -> overrides of it (misspelt keys refused); a Wav2Vec2Config -> a copy.
+    Then the shapes the encoder needs are checked (see `_check_widths`)."""
     if config is None:
         return tiny_wav2vec2_config()
     if isinstance(config, Wav2Vec2Config):
-        return Wav2Vec2Config.from_dict(config.to_dict())  # a copy: we set num_labels on it
+        return _check_widths(Wav2Vec2Config.from_dict(config.to_dict()))  # a copy: we set num_labels on it
     if isinstance(config, dict):
         check_known_keys(config, Wav2Vec2Config().to_dict(), "Wav2Vec2Config", hint="see transformers.Wav2Vec2Config")
-        return tiny_wav2vec2_config(**config)
+        try:
+            return _check_widths(tiny_wav2vec2_config(**config))
+        except _ConfigValidationError as exc:  # transformers' own check (not a ValueError in every version)
+            raise ValueError(f"Wav2Vec2Config overrides {config} do not make a valid config: "
+                             f"{str(exc).splitlines()[-1].strip()}") from exc
     raise TypeError(f"config must be None, a dict of overrides or a transformers.Wav2Vec2Config, "
                     f"got {type(config).__name__}")
+
+
+def _check_widths(config: Wav2Vec2Config) -> Wav2Vec2Config:
+    """hidden_size splits evenly into attention heads and positional-conv groups, or a ValueError
+    (torch would say "in_channels must be divisible by groups" from deep inside the encoder)."""
+    for name in ("num_attention_heads", "num_conv_pos_embedding_groups"):
+        parts = getattr(config, name)
+        if isinstance(parts, bool) or not isinstance(parts, int) or parts < 1 or config.hidden_size % parts:
+            raise ValueError(f"hidden_size={config.hidden_size} must be divisible by {name}={parts!r}")
+    return config
 
 
 # ----------------------------------------------------------------------------
@@ -260,6 +281,10 @@ class _Wav2Vec2Base(Classifier):
         config.label2id = {label: i for i, label in enumerate(self.labels)}
         config.problem_type = "multi_label_classification" if multi_label else "single_label_classification"
         self.config = config
+        for name, value in (("do_normalize", do_normalize), ("use_attention_mask", use_attention_mask)):
+            if not isinstance(value, (bool, np.bool_)) and not (value is None and name == "use_attention_mask"):
+                raise TypeError(f"{name} must be True or False{' (or None)' * (name == 'use_attention_mask')}, "
+                                f"got {value!r}")
         self.do_normalize = bool(do_normalize)
         self.use_attention_mask = (config.feat_extract_norm == "layer") if use_attention_mask is None else bool(use_attention_mask)
         if self.num_samples < receptive_field(config):
@@ -306,6 +331,11 @@ class _Wav2Vec2Base(Classifier):
             raise TypeError(f"waveforms must be a torch tensor (N, samples), got {type(waveforms).__name__}; "
                             "convert with torch.as_tensor(x, dtype=torch.float32)")
         check_positive_int(batch_size, "batch_size")
+        if lengths is not None:
+            lengths = torch.as_tensor(lengths)
+            if lengths.shape != waveforms.shape[:1]:
+                raise ValueError(f"lengths must hold one sample count per clip, shape ({waveforms.shape[0]},), "
+                                 f"got shape {tuple(lengths.shape)}")
         was_training = self.training
         self.eval()
         device = next(self.parameters()).device
