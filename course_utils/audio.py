@@ -142,12 +142,12 @@ def validate_waveform(waveform, *, name: str = "waveform", allow_batch: bool = F
             hint = "; for one clip use waveform[None] (a batch of one)"
         elif waveform.dim() == 2 and not allow_batch and min(waveform.shape) <= 2:
             channels = 0 if waveform.shape[0] <= 2 else 1  # (2, samples) or soundfile's (samples, 2)
-            hint = f"; for stereo, mix to mono first, e.g. waveform.mean(dim={channels})"
+            hint = f"; for stereo, mix to mono first, e.g. waveform.mean({channels})"
         elif waveform.dim() == 3 and waveform.shape[1] == 1:
             hint = ("; drop the channel dimension, e.g. waveform.squeeze(1)" if allow_batch or require_batch
                     else "; this takes one clip (samples,), e.g. waveform[0, 0]")
         elif waveform.dim() == 3 and waveform.shape[1] == 2:
-            hint = "; for stereo, mix to mono first, e.g. waveforms.mean(dim=1)"
+            hint = "; for stereo, mix to mono first, e.g. waveforms.mean(1)"
         raise ValueError(f"{name} must {ranks[1]}, got shape {tuple(waveform.shape)}{hint}")
     if waveform.is_complex():
         raise ValueError(f"{name} is complex ({waveform.dtype}); a waveform holds real samples in [-1, 1]: "

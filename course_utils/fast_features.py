@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import functools
 
+import numpy as np
 import torch
 import torch.nn as nn
 
@@ -57,7 +58,7 @@ def _needs_grad(t: torch.Tensor) -> bool:
 def _check_float_dtype(dtype) -> torch.dtype:
     """The layers' buffer dtype: a floating-point torch.dtype, or a TypeError."""
     if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
-        raise TypeError(f"dtype must be a floating-point torch.dtype (torch.float32 or torch.float64), got {dtype!r}")
+        raise TypeError(f"dtype must be a floating-point torch.dtype (e.g. torch.float32 or torch.float64), got {dtype!r}")
     return dtype
 
 
@@ -164,8 +165,9 @@ class LogMel(nn.Module):
         dtype = _check_float_dtype(dtype)
         if pad_mode not in PAD_MODES:  # checked here, not at the first forward
             raise ValueError(f"pad_mode must be one of {list(PAD_MODES)}, got {pad_mode!r}")
-        if not isinstance(center, bool):
+        if not isinstance(center, (bool, np.bool_)):
             raise TypeError(f"center must be True or False, got {center!r}")
+        center = bool(center)
         self.register_buffer("window", get_window(window, win_length, n_fft, dtype=dtype), persistent=False)  # (n_fft,)
         filterbank = mel_filterbank(n_fft // 2 + 1, n_mels, sample_rate, f_min, f_max, mel_scale, norm, dtype=dtype)
         self.sample_rate, self.n_fft, self.hop_length, self.n_mels = sample_rate, n_fft, hop_length, filterbank.shape[1]

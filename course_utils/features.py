@@ -29,8 +29,8 @@ Every function accepts `(samples,)` or `(batch, samples)` and returns the same
 leading shape. Inputs are checked by `course_utils.audio.validate_waveform`
 (float32, but a float64 tensor is kept, so gradcheck can run), and a
 `(samples, channels)` array is refused rather than read as a batch of tiny
-clips; bad parameters raise a ValueError (TypeError for a non-number) that
-names the parameter.
+clips; a bad parameter raises a ValueError or a TypeError that names the
+parameter, what was given and what is expected.
 """
 
 from __future__ import annotations
@@ -105,7 +105,7 @@ def check_not_channels_last(waveform: torch.Tensor, name: str = "waveform") -> t
     """
     if waveform.dim() == 2 and waveform.shape[1] <= 8 < waveform.shape[0]:
         raise ValueError(f"{name} has shape {tuple(waveform.shape)}: that looks like (samples, channels), but a batch "
-                         f"is (batch, samples); mix the channels to mono first, e.g. {name}.mean(dim=1)")
+                         f"is (batch, samples); mix the channels to mono first, e.g. {name}.mean(1)")
     return waveform
 
 

@@ -71,9 +71,9 @@ AGGREGATIONS = ("mean", "max")
 
 
 def _channel_axis(shape) -> str:
-    """The `dim=` of the channel axis of a 2-D recording: the short one ((2, n) torchaudio's layout,
-    (n, 2) soundfile's), as the argument to write in a hint."""
-    return "dim=0" if shape[0] <= shape[1] else "dim=1"
+    """The channel axis of a 2-D recording: the short one ((2, n) torchaudio's layout, (n, 2) soundfile's),
+    as the argument to write in a hint: `x.mean(1)` works on a numpy array and a tensor alike."""
+    return "0" if shape[0] <= shape[1] else "1"
 
 
 def _from_audio_dict(audio: Mapping, sample_rate: int | None) -> tuple[object, int]:

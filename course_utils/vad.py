@@ -265,7 +265,7 @@ def speech_probabilities(model: SileroVAD, waveform, sample_rate: int = SAMPLE_R
     x = x[None] if x.ndim == 1 else x                   # (B, S)
     if x.shape[1] < CHUNK_SAMPLES:
         hint = (f"; shape {tuple(x.shape)} looks like channels-last stereo: mix to mono first, e.g. "
-                "waveform.mean(dim=-1)") if x.shape[1] <= 2 else ""
+                "waveform.mean(-1)") if x.shape[1] <= 2 else ""
         raise ValueError(f"waveform has {x.shape[1]} samples per clip; Silero VAD decides per chunk of "
                          f"{CHUNK_SAMPLES} samples ({1000 * CHUNK_SECONDS:g} ms): give it at least one chunk{hint}")
     device = next(model.parameters()).device

@@ -97,7 +97,7 @@ def in_train_mode(model, call):
 
 FEATURES = [
     case(lambda c: FT.log_mel_spectrogram(noise(S, 2)), ValueError,
-         r"waveform has shape \(4000, 2\): that looks like \(samples, channels\).*waveform\.mean\(dim=1\)",
+         r"waveform has shape \(4000, 2\): that looks like \(samples, channels\).*waveform\.mean\(1\)",
          "log-mel-channels-last"),
     case(lambda c: FT.stft(noise(S, 1)), ValueError, r"shape \(4000, 1\): that looks like \(samples, channels\)",
          "stft-channels-last"),
@@ -338,6 +338,17 @@ def test_heads_and_probe_take_numpy_integers():
                                train_linear_probe(features, targets, 2, max_iter=50).weight, rtol=0, atol=0)
 
 
+def test_a_two_class_frame_head_takes_true_false_frames_as_class_one_and_zero():
+    head = FrameClassificationHead(8, 2)
+    logits = torch.randn(2, 4, 2, generator=torch.Generator().manual_seed(0))
+    speech = torch.tensor([[True, False, True, True], [False, False, True, False]])  # (B, T): speech or silence
+    torch.testing.assert_close(head.loss(logits, speech), head.loss(logits, speech.long()), rtol=0, atol=0)
+
+
+def test_log_mel_takes_a_numpy_bool_for_center():
+    assert LogMel(center=np.True_).center is True
+
+
 # ----------------------------------------------------------------------------
 # Checkpoints: unusual labels survive the round trip
 
@@ -434,7 +445,7 @@ INFERENCE = [
     case(lambda c: sliding_window_predict(c.cnn, ["a"] * S, sample_rate=SR), TypeError,
          r"waveform must hold numbers, got a numpy array of dtype <U1", "windows-list-of-strings"),
     case(lambda c: predict(c.cnn, noise(S, 2).numpy()), ValueError,
-         r"got shape \(4000, 2\): stereo\? mix it down first, e\.g\. waveform\.mean\(dim=1\)", "predict-channels-last-hint"),
+         r"got shape \(4000, 2\): stereo\? mix it down first, e\.g\. waveform\.mean\(1\)", "predict-channels-last-hint"),
     case(lambda c: predict_frame_probabilities(c.frames, noise(2, S).numpy()), TypeError,
          r"waveforms must be a torch tensor \(batch, samples\), got ndarray", "frames-numpy"),
     case(lambda c: predict_frame_probabilities(c.frames, noise(S)), ValueError,

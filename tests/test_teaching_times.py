@@ -48,6 +48,14 @@ def write_csv(tmp_path, text: str) -> Path:
     return path
 
 
+def test_a_csv_from_excel_with_blank_lines_is_read_and_lines_are_counted_as_in_the_file(tmp_path):
+    path = tmp_path / "walkthroughs.csv"
+    path.write_bytes("\ufeffnotebook,minutes\r\n03,60\r\n\r\n04,60\r\n".encode("utf-8"))
+    assert tt.read_timed(path, STEMS) == {STEMS[2]: [60.0], STEMS[3]: [60.0]}
+    with pytest.raises(ValueError, match=r"line 4: minutes must be a positive number"):
+        tt.read_timed(write_csv(tmp_path, "notebook,minutes\n03,60\n\n04,-1\n"), STEMS)
+
+
 def test_dry_runs_are_read_by_number_or_name(tmp_path):
     path = write_csv(tmp_path, "notebook,minutes,who\n03,60,a\n3,90,b\n" f"{STEMS[0]},45,a\n")
     timed = tt.read_timed(path, STEMS)
@@ -72,7 +80,8 @@ def test_the_table_gives_the_median_of_the_dry_runs_and_its_ratio_to_the_estimat
                       + "".join(f"| {stem} | ok | 60 s |\n" for stem in STEMS), encoding="utf-8")
     plain = tt.table(NOTEBOOKS, report, 120, 10, 8)
     first = next(line for line in plain.splitlines() if line.startswith(f"| {STEMS[0]} "))
-    estimate = int(re.search(r"\| (\d+) min \|$", first).group(1))  # 01 is under an hour
+    hours, mins = re.search(r"\| (?:(\d+) h )?(\d+) min \|$", first).groups()
+    estimate = 60 * int(hours or 0) + int(mins)
     timed = tt.table(NOTEBOOKS, report, 120, 10, 8, {STEMS[0]: [30.0, 50.0, 40.0]})
     row = next(line for line in timed.splitlines() if line.startswith(f"| {STEMS[0]} "))
     assert row.startswith(first[:-1])                      # the estimate is unchanged

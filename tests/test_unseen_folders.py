@@ -260,6 +260,54 @@ def test_split_folders_under_their_other_names_are_the_three_splits(tmp_path):
         load_data(f"folder:{tmp_path / 'kaggle'}")
 
 
+def test_split_folder_names_in_capitals_are_the_splits(tmp_path):
+    for split in ("Train", "TEST"):  # as Windows and many downloads spell them
+        classes(tmp_path / "caps" / split, {"dog": 2, "cat": 2})
+    assert sorted(load_audiofolder(tmp_path / "caps")) == ["test", "train"]
+
+
+def test_a_saved_set_with_spaced_and_decomposed_labels_loads_back(tmp_path):
+    """save_audiofolder writes the class names into dataset.json as they are; loading cleans the rows' labels
+    (spaces, Unicode form), so the declared names must be compared in the same form."""
+    from course_utils.data import save_audiofolder
+    from course_utils.data.tables import build_dataset
+    from datasets import ClassLabel, DatasetDict
+
+    names = [" spaced ", unicodedata.normalize("NFD", "café"), "dog"]
+    waves = [tone(0.1, SR, 300.0 + 100 * k) for k in range(6)]
+    split = build_dataset(waves, SR, {"label": [k % 3 for k in range(6)]}, {"label": ClassLabel(names=names)})
+    folder = save_audiofolder(DatasetDict({"train": split}), tmp_path / "saved")
+    loaded = load_audiofolder(folder)["train"]
+    assert loaded.features["label"].names == names and loaded["label"] == [k % 3 for k in range(6)]
+
+
+def test_extra_metadata_columns_are_numbers_only_when_every_split_writes_numbers(tmp_path):
+    root = tmp_path / "meta_columns"
+    cells = {"train": [("007", "3", "0.5", "1e3"), ("012", "4", "1", "2")],
+             "test": [("100", "5", "x", "nan")]}
+    for split, rows in cells.items():
+        lines = ["file_name,label,speaker,take,gain,score"]
+        for k, (speaker, take, gain, score) in enumerate(rows):
+            put(root / split / f"c{k}.wav", tone(0.1, SR, 440.0))
+            lines.append(f"c{k}.wav,{'dog' if k % 2 else 'cat'},{speaker},{take},{gain},{score}")
+        (root / split / "metadata.csv").write_text("\n".join(lines) + "\n")
+    ds = load_audiofolder(root)
+    assert ds["train"]["speaker"] == ["007", "012"]               # an ID with leading zeros stays text
+    assert ds["train"]["take"] == [3, 4] and ds["test"]["take"] == [5]
+    assert ds["train"]["gain"] == ["0.5", "1"] and ds["test"]["gain"] == ["x"]  # text in one split: text in all
+    assert ds["train"]["score"] == ["1e3", "2"] and ds["test"]["score"] == ["nan"]
+    for column in ("speaker", "take", "gain", "score"):
+        assert ds["train"].features[column] == ds["test"].features[column]
+
+
+def test_unlabelled_clips_beside_split_folders_are_named_as_such(tmp_path):
+    root = classes(tmp_path / "download" / "train", {"dog": 2, "cat": 2}).parent
+    put(root / "test" / "new1.wav", tone(0.1, SR, 440.0))          # a download's unlabelled test clips
+    with pytest.raises(ValueError, match=r"mixes split folders \(train/\) with folders of bare clips \(test/\).*"
+                                         r"move test/ out of the folder"):
+        load_audiofolder(root)
+
+
 def test_a_path_as_str_as_path_and_with_a_tilde(folders, monkeypatch):
     monkeypatch.setenv("HOME", str(folders["mixed"].parent))
     expected = load_audiofolder(folders["mixed"], sample_rate=SR)["train"]["label"]
@@ -274,9 +322,9 @@ def test_one_file_with_a_tilde_and_the_hints_for_its_channels(tmp_path, monkeypa
     monkeypatch.setenv("HOME", str(tmp_path))
     assert save_audio("~/a.wav", tone(0.1, SR, 440.0), SR) == tmp_path / "a.wav"
     assert load_audio("~/a.wav").shape == (SR // 10,)
-    with pytest.raises(ValueError, match=r"mean\(dim=1\)"):          # soundfile's (samples, 2)
+    with pytest.raises(ValueError, match=r"mean\(1\)"):          # soundfile's (samples, 2)
         validate_waveform(torch.zeros(1600, 2))
-    with pytest.raises(ValueError, match=r"mean\(dim=0\)"):          # torchaudio's (2, samples)
+    with pytest.raises(ValueError, match=r"mean\(0\)"):          # torchaudio's (2, samples)
         validate_waveform(torch.zeros(2, 1600))
     with pytest.raises(ValueError, match=r"one clip \(samples,\), e\.g\. waveform\[0, 0\]"):
         validate_waveform(torch.zeros(1, 1, 1600))

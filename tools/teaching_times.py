@@ -114,7 +114,7 @@ def read_timed(path: Path, notebooks: list[str]) -> dict[str, list[float]]:
     A row that names no notebook in the course, or whose minutes are not a positive number, is an
     error that names the row: a typo must not drop a measurement without a word.
     """
-    with path.open(newline="", encoding="utf-8") as f:
+    with path.open(newline="", encoding="utf-8-sig") as f:  # -sig: Excel's "CSV UTF-8" starts with a BOM
         reader = csv.DictReader(f)
         missing = [c for c in TIMED_COLUMNS if c not in (reader.fieldnames or [])]
         if missing:
@@ -122,7 +122,8 @@ def read_timed(path: Path, notebooks: list[str]) -> dict[str, list[float]]:
                              f"(missing: {', '.join(missing)}; found: {reader.fieldnames})")
         by_number = {stem[:2]: stem for stem in notebooks}
         timed: dict[str, list[float]] = {}
-        for line, row in enumerate(reader, start=2):
+        for row in reader:
+            line = reader.line_num  # the file's line, blank lines counted
             name = (row["notebook"] or "").strip()
             stem = name if name in notebooks else by_number.get(name.zfill(2) if name.isdigit() else name)
             if stem is None:

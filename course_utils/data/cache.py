@@ -25,6 +25,7 @@ import csv
 import io
 import json
 import os
+import re
 import shutil
 import tempfile
 import unicodedata
@@ -349,12 +350,28 @@ def _split_names(directory: Path, subdirs: list[Path]) -> dict[str, Path]:
     """{split: folder}, a split folder's other name read as the split (val/ -> "validation", dev/ too)."""
     splits: dict[str, Path] = {}
     for d in subdirs:
-        name = SPLIT_ALIASES.get(d.name.lower(), d.name)
+        lower = d.name.lower()  # Train/ and TEST/ are the train and test splits, as val/ is validation
+        name = SPLIT_ALIASES.get(lower, lower if lower in ("train", "validation", "test") else d.name)
         if name in splits:
             raise ValueError(f"{str(directory)!r} has two folders for the {name!r} split, {splits[name].name}/ and "
                              f"{d.name}/; merge them into one")
         splits[name] = d
     return splits
+
+
+def _refuse_splits_beside_clips(directory: Path, subdirs: list[Path], clips: list[Path]) -> None:
+    """Split folders (train/ with class folders or a metadata.csv) beside folders of bare clips: e.g. a
+    download whose test/ holds unlabelled clips next to train/dog/a.wav. Neither layout fits; say which
+    folder is which instead of blaming the split folder for not being a class."""
+    splits = [d for d in subdirs if d not in clips
+              and (_has_metadata(d) or (d.name.lower() in SPLIT_NAMES and _sub_folders(d)))]
+    if splits:
+        bare = clips[0].name
+        raise ValueError(f"{str(directory)!r} mixes split folders ({', '.join(d.name + '/' for d in splits)}) with "
+                         f"folders of bare clips ({', '.join(d.name + '/' for d in clips)}), which have no label: "
+                         f"if the clips of {bare}/ are unlabelled, move {bare}/ out of the folder; if they are a "
+                         f"split, label them with a {bare}/metadata.csv (file_name,label) or class folders "
+                         f"({bare}/dog/a.wav)")
 
 
 def _raise_no_audio(directory: Path) -> None:
@@ -419,8 +436,11 @@ def load_audiofolder(directory: str | os.PathLike, sample_rate: int | None = Non
         subdirs = _sub_folders(directory)
         # a class folder holds audio files directly, and no metadata or audio deeper down; a split folder holds
         # metadata or class folders. One class folder makes the whole folder one split (its siblings are checked)
-        flat = _has_metadata(directory) or any(_audio_files(d, AUDIO_SUFFIXES + UNREADABLE_SUFFIXES)
-                                               and not _has_metadata(d) and not _sub_folders(d) for d in subdirs)
+        clips = [d for d in subdirs if _audio_files(d, AUDIO_SUFFIXES + UNREADABLE_SUFFIXES)
+                 and not _has_metadata(d) and not _sub_folders(d)]          # folders of clips: classes
+        flat = _has_metadata(directory) or bool(clips)
+        if clips and not _has_metadata(directory):
+            _refuse_splits_beside_clips(directory, subdirs, clips)
         split_dirs = {"train": directory} if flat else _split_names(directory, subdirs)
     if not split_dirs:
         _raise_no_audio(directory)
@@ -451,6 +471,8 @@ def load_audiofolder(directory: str | os.PathLike, sample_rate: int | None = Non
             rates.append(rate)
         audio[split] = waves, rates
     _raise_problems(problems, directory)
+    undeclared = {k for rows in tables.values() for k in rows[0] if k not in ("file_name", "label") and k not in features}
+    casts = {k: _number_cast([r.get(k) for rows in tables.values() for r in rows]) for k in undeclared}
     out = {}
     for split, rows in tables.items():
         waves, rates = audio[split]
@@ -461,13 +483,15 @@ def load_audiofolder(directory: str | os.PathLike, sample_rate: int | None = Non
         columns = {k: [r.get(k) for r in rows] for k in names}
         if isinstance(features.get("label"), ClassLabel):
             known = features["label"].names
-            unknown = sorted({str(v) for v in columns["label"]} - set(known))
+            # the rows' labels were cleaned by _label_text: compare the declared names in the same form
+            declared = {_label_text(name): index for index, name in enumerate(known)}
+            unknown = sorted({str(v) for v in columns["label"]} - set(declared))
             if unknown:
                 raise ValueError(f"{split}: unknown label(s) {unknown[:5]}; the dataset's labels are {known}")
-            columns["label"] = [features["label"].str2int(str(v)) for v in columns["label"]]
+            columns["label"] = [declared[str(v)] for v in columns["label"]]
         feats = {k: features[k] for k in names if k in features}
-        table_columns = {k: (_coerce(v, feats[k], f"{split} column {k!r}") if k in feats else _numbers(v))
-                         for k, v in columns.items()}
+        table_columns = {k: (_coerce(v, feats[k], f"{split} column {k!r}") if k in feats else
+                             [casts[k](x) for x in v] if casts.get(k) else v) for k, v in columns.items()}
         feats |= {k: _inferred(v, f"{split} column {k!r}") for k, v in table_columns.items() if k not in feats}
         out[split] = build_dataset(waves, rates[0], table_columns, feats)
     return DatasetDict(out)
@@ -492,14 +516,23 @@ def _read_info(directory: Path) -> dict:
     return info
 
 
-def _numbers(values: list) -> list:
-    """A CSV column without a declared type, as numbers where every cell is one ("3" -> 3, "0.5" -> 0.5)."""
-    if not values or not all(isinstance(v, str) for v in values):
-        return values
-    for cast in (int, float):
-        if all(_castable(cast, v) for v in values):
-            return [cast(v) for v in values]
-    return values
+INTEGER = re.compile(r"[-+]?(0|[1-9][0-9]*)")
+DECIMAL = re.compile(r"[-+]?(0|[1-9][0-9]*)?(\.[0-9]+)?([eE][-+]?[0-9]+)?")
+
+
+def _number_cast(values: list):
+    """`int` or `float` when every cell of an undeclared CSV column, in every split, is written as that kind of
+    number ("3", "-2"; "0.5", "1e3"), else None: the column stays text. Text that only looks like a number stays
+    text: an ID with leading zeros ("007" is not 7), "nan", "inf", an empty cell. One decision for all splits,
+    so that the splits of one dataset agree on each column's type."""
+    texts = [v.strip() for v in values if isinstance(v, str)]
+    if not values or len(texts) < len(values) or not all(texts):
+        return None
+    if all(INTEGER.fullmatch(t) for t in texts):
+        return int
+    if all(DECIMAL.fullmatch(t) and any(c.isdigit() for c in t) for t in texts):
+        return float
+    return None
 
 
 def _inferred(values: list, name: str):

@@ -268,6 +268,8 @@ class FrameClassificationHead(nn.Module):
                     raise ValueError("single-label frame targets have a frame with more than one active class "
                                      "(overlapping events): use FrameClassificationHead(..., multi_label=True)")
                 targets = targets.argmax(dim=-1)
+            if targets.dtype == torch.bool and self.num_classes == 2:
+                targets = targets.long()  # (B, T) True/False: class 1/0, e.g. speech/silence
             if targets.shape != logits.shape[:2] or targets.is_floating_point() or targets.dtype == torch.bool:
                 raise ValueError(f"single-label targets must be class indices (batch, frames) = {tuple(logits.shape[:2])} "
                                  f"or one-hot {tuple(logits.shape)}, got {tuple(targets.shape)} {targets.dtype}")
