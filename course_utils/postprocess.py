@@ -23,6 +23,7 @@ grid (`POSTPROCESS_GRID`) and keeps the one with the best event F1
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
@@ -160,7 +161,7 @@ def postprocess(probs, *, median: int = 1, on_threshold: float = 0.5, off_thresh
 # ----------------------------------------------------------------------------
 # Choosing the settings on validation clips
 
-_SETTINGS = ("median", "on_threshold", "off_threshold", "min_gap", "min_duration")  # postprocess's keywords
+_SETTINGS = tuple(inspect.signature(postprocess).parameters)[1:]  # postprocess's keywords: median, on_threshold, ...
 
 # The settings `tune_postprocess` tries by default: 3 median filters x 2 off-thresholds
 # (hysteresis, on at 0.5) x 2 minimum durations x 2 gap fillings = 24 combinations.
